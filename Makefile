@@ -1,0 +1,36 @@
+# Two commands do everything on a fresh machine with Python 3.11+ and make:
+#   make demo   real example events through the Perkville destination
+#   make test   lint, type-check and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+demo: $(STAMP)
+	@echo "== Registered destinations"
+	$(BIN)/actions list
+	@echo
+	@echo "== Example events through Perkville (dry run: requests are built, not sent)."
+	@echo "== Exit status 1 is expected: some example events are meant to fail."
+	$(BIN)/actions send perkville --settings examples/perkville/settings.json --dry-run \
+		examples/perkville/events.ndjson || [ $$? -eq 1 ]

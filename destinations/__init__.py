@@ -1,0 +1,1 @@
+"""Destinations built on the framework, one package each."""

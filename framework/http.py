@@ -1,0 +1,128 @@
+"""The request client: turns an :class:`HttpRequest` into the exact request to send, sends it
+with keep-alive, a time-out and bounded retries (honouring ``Retry-After``), and classifies
+the outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from framework.definition import HttpRequest
+from framework.errors import IntegrationError, RetryableError
+from framework.responses import error_for_response, error_for_transport
+from framework.version import USER_AGENT
+
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A fully resolved request: absolute URL, every header, the JSON body."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    json: Any
+
+    def body(self) -> bytes | None:
+        """The exact bytes sent (compact JSON; NaN and infinities are refused)."""
+        if self.json is None:
+            return None
+        return json.dumps(self.json, separators=(",", ":"), allow_nan=False).encode()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often to try one request; delays grow exponentially, with full jitter.
+
+    A ``Retry-After`` longer than ``max_delay`` is not waited for: the error is returned
+    (still retryable) so that a queue can schedule the event later.
+    """
+
+    max_attempts: int = 1
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, error: RetryableError) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up."""
+        if attempt >= self.max_attempts:
+            return None
+        if error.retry_after is not None:
+            return error.retry_after if error.retry_after <= self.max_delay else None
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+def prepare(
+    request: HttpRequest, *, base_url: str | None, shared_headers: Mapping[str, str]
+) -> PreparedRequest:
+    """Join the URL to the base URL and merge headers: defaults < shared < the request's own."""
+    url = request.url
+    if not url.startswith(("http://", "https://")):
+        if base_url is None:
+            raise IntegrationError(
+                f"request URL {url!r} is relative and the destination has no base URL",
+                code="INVALID_REQUEST",
+            )
+        url = base_url.rstrip("/") + "/" + url.lstrip("/")
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if request.json is not None:
+        headers["Content-Type"] = "application/json"
+    headers.update(shared_headers)
+    headers.update(request.headers)
+    return PreparedRequest(request.method.upper(), url, headers, request.json)
+
+
+class RequestClient:
+    """Sends prepared requests over one keep-alive connection pool."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+
+    def send(self, request: PreparedRequest) -> httpx.Response:
+        """The 2xx response, or raise the classified :class:`IntegrationError`."""
+        attempt = 1
+        while True:
+            try:
+                return self._attempt(request)
+            except RetryableError as error:
+                delay = self._retry.delay(attempt, error)
+                if delay is None:
+                    raise
+                self._sleep(delay)
+                attempt += 1
+
+    def exchange(self, request: PreparedRequest) -> httpx.Response:
+        """Send once and return whatever response came back (transport errors still raise)."""
+        try:
+            return self._client.request(
+                request.method, request.url, headers=request.headers, content=request.body()
+            )
+        except httpx.TransportError as error:
+            raise error_for_transport(error) from None
+
+    def _attempt(self, request: PreparedRequest) -> httpx.Response:
+        response = self.exchange(request)
+        error = error_for_response(response)
+        if error is not None:
+            raise error
+        return response
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()

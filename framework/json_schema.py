@@ -1,0 +1,96 @@
+"""JSON Schema (draft 2020-12) generated from field declarations: a destination's settings
+and each action's payload. The schema describes values *after* validation (a payload
+number is a number even where a numeric string was accepted and converted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from framework.definition import Destination
+from framework.fields import Field
+from framework.mapping import MISSING
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_NON_BLANK = r"\S"
+
+_SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "text": {"type": "string"},
+    "number": {"type": "number"},
+    "integer": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "secret": {"type": "string", "writeOnly": True},
+}
+
+
+def settings_schema(destination: Destination) -> dict[str, Any]:
+    """The schema of a settings document; defaults are shown and need not be given."""
+    return {
+        "$schema": DIALECT,
+        "title": f"{destination.name} settings",
+        "description": destination.description,
+        **object_schema(destination.settings, with_defaults=True),
+    }
+
+
+def payload_schema(destination: Destination, action: str) -> dict[str, Any]:
+    """The schema of one action's validated payload."""
+    declared = destination.actions[action]
+    return {
+        "$schema": DIALECT,
+        "title": f"{destination.name}: {declared.title}",
+        "description": declared.description,
+        **object_schema(declared.fields, with_defaults=False),
+    }
+
+
+def object_schema(fields: Mapping[str, Field], *, with_defaults: bool) -> dict[str, Any]:
+    """An object whose keys are exactly the declared fields."""
+    required = [
+        name
+        for name, spec in fields.items()
+        if spec.required and not (with_defaults and spec.default is not MISSING)
+    ]
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            name: field_schema(spec, with_defaults=with_defaults) for name, spec in fields.items()
+        },
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def field_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
+    """One field: its value schema, titled, wrapped for ``multiple`` and ``allow_null``."""
+    schema = _value_schema(spec, with_defaults=with_defaults)
+    if spec.multiple:
+        schema = {"type": "array", "items": schema}
+    if spec.allow_null:
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    described: dict[str, Any] = {"title": spec.label, "description": spec.description, **schema}
+    if with_defaults and spec.default is not MISSING:
+        described["default"] = spec.default
+    return described
+
+
+def _value_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
+    if spec.type == "object":
+        if spec.properties is not None:
+            return object_schema(spec.properties, with_defaults=with_defaults)
+        if spec.values is not None:
+            return {"type": "object", "additionalProperties": dict(_SCALAR_SCHEMAS[spec.values])}
+        return {"type": "object"}
+    schema = dict(_SCALAR_SCHEMAS[spec.type])
+    if spec.format is not None:
+        schema["format"] = spec.format
+    if spec.choices is not None:
+        schema["enum"] = [choice.value for choice in spec.choices]
+    if spec.required and schema["type"] == "string":
+        schema["pattern"] = _NON_BLANK
+    return schema

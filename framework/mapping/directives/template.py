@@ -1,0 +1,146 @@
+"""``@template``: text with ``{{path}}`` (or ``{{{path}}}``) placeholders filled from the event.
+
+Upstream semantics (mustache-like, no HTML escaping in either form): the placeholder's
+content, trimmed, is a path (same syntax as ``@path``, ``$.`` optional); MISSING and null
+become ``""``. Our choices where upstream is JavaScript-specific: booleans render as
+``true``/``false``, whole floats without ``.0`` (``1.0`` -> ``"1"``), objects and arrays as
+compact JSON. The template is parsed once; a value put in is never read as a template.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from ...errors import MappingResolutionError
+from ..base import INVALID, Context, Directive, Resolver
+from ..missing import MISSING
+from ..paths import Getter, PathSyntaxError, compile_getter, parse_path
+from ..values import is_directive, kind_of
+
+_PLACEHOLDER = re.compile(r"\{\{\{([^}]+)\}\}\}|\{\{([^}]+)\}\}")
+
+Renderer = Callable[[Any], str]
+
+
+class TemplateSyntaxError(ValueError):
+    """A placeholder in a template is not a valid path."""
+
+
+def placeholder_keys(template: str) -> list[str]:
+    """The trimmed contents of the placeholders in ``template``, in order."""
+    return [(match.group(1) or match.group(2)).strip() for match in _PLACEHOLDER.finditer(template)]
+
+
+def parse_template(template: str) -> Renderer:
+    """Compile ``template`` into a function of the event; raise :class:`TemplateSyntaxError`."""
+    literals: list[str] = []
+    getters: list[Getter] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        key = (match.group(1) or match.group(2)).strip()
+        if not key:
+            raise TemplateSyntaxError(f"empty placeholder {match.group()!r} in {template!r}")
+        try:
+            getters.append(compile_getter(parse_path(key)))
+        except PathSyntaxError as error:
+            raise TemplateSyntaxError(f"placeholder {match.group()!r}: {error}") from error
+        literals.append(template[position : match.start()])
+        position = match.end()
+    literals.append(template[position:])
+    return _renderer(literals, getters)
+
+
+def _renderer(literals: list[str], getters: list[Getter]) -> Renderer:
+    if not getters:
+        text = literals[0]
+        return lambda event: text
+    if len(getters) == 1 and literals == ["", ""]:
+        only = getters[0]
+        return lambda event: to_text(only(event))
+    head = literals[0]
+    rest = tuple(zip(getters, literals[1:], strict=True))
+
+    def render(event: Any) -> str:
+        parts = [head]
+        for get, tail in rest:
+            parts.append(to_text(get(event)))
+            parts.append(tail)
+        return "".join(parts)
+
+    return render
+
+
+def to_text(value: Any) -> str:
+    """How a value is written into a template."""
+    if isinstance(value, str):
+        return value
+    if value is MISSING or value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def compile_template(argument: Any, location: str, context: Context) -> Resolver:
+    """A template string, or a directive giving the template for each event."""
+    if isinstance(argument, str):
+        try:
+            return parse_template(argument)
+        except TemplateSyntaxError as error:
+            context.problem(location, f"invalid template: {error}")
+            return INVALID
+    if is_directive(argument):
+        return _dynamic_template(context.compile(argument, location), location)
+    context.problem(
+        location, f"@template must be a string or a directive, but it is {kind_of(argument)}"
+    )
+    return INVALID
+
+
+_cached_template = lru_cache(maxsize=256)(parse_template)
+
+
+def _dynamic_template(source: Resolver, location: str) -> Resolver:
+    """Render a template obtained per event; MISSING/null gives MISSING."""
+
+    def resolve_dynamic_template(event: Mapping[str, Any]) -> Any:
+        template = source(event)
+        if template is MISSING or template is None:
+            return MISSING
+        if not isinstance(template, str):
+            raise MappingResolutionError(
+                f"{location}: @template resolved to {kind_of(template)}, not to a string"
+            )
+        try:
+            render = _cached_template(template)
+        except TemplateSyntaxError as error:
+            raise MappingResolutionError(f"{location}: invalid template: {error}") from error
+        return render(event)
+
+    return resolve_dynamic_template
+
+
+def _references(argument: Any, add: Callable[[str], None], walk: Callable[[object], None]) -> None:
+    if isinstance(argument, str):
+        for key in placeholder_keys(argument):
+            add(key)
+    else:
+        walk(argument)
+
+
+TEMPLATE = Directive("@template", compile_template, _references)

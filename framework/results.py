@@ -1,0 +1,49 @@
+"""What happened to one event in one action: the unit every tool reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from framework.errors import ActionsError
+
+Status = Literal["delivered", "dry_run", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """A coded failure as reported to users (message already free of secrets)."""
+
+    code: str
+    message: str
+    retryable: bool
+
+    @classmethod
+    def of(cls, error: ActionsError, message: str) -> ErrorInfo:
+        """The report of ``error``, with its message as given (already redacted)."""
+        return cls(error.code, message, error.retryable)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape: ``code``, ``message``, ``retryable``."""
+        return {"code": self.code, "message": self.message, "retryable": self.retryable}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One (event, action) outcome. ``request`` is the redacted request, when one was built."""
+
+    message_id: str | None
+    action: str | None
+    status: Status
+    request: dict[str, Any] | None = None
+    error: ErrorInfo | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON line: message_id, action, status, request, error."""
+        return {
+            "message_id": self.message_id,
+            "action": self.action,
+            "status": self.status,
+            "request": self.request,
+            "error": self.error.to_json() if self.error else None,
+        }

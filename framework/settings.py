@@ -1,0 +1,37 @@
+"""Validating a destination's settings before any event is processed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from pydantic import SecretStr
+
+from framework.definition import Destination
+from framework.errors import SettingsError
+from framework.validation import FieldsValidator
+
+
+@cache
+def _validator(destination: Destination) -> FieldsValidator:
+    return FieldsValidator(destination.settings, strict=True, defaults=True, noun="setting")
+
+
+def validate_settings(destination: Destination, raw: object) -> dict[str, Any]:
+    """Typed settings with defaults applied; secrets become :class:`SecretStr`.
+
+    Raises :class:`SettingsError` naming every bad setting (values are never echoed).
+    """
+    if not isinstance(raw, Mapping):
+        raise SettingsError(f"settings must be a JSON object, not {type(raw).__name__}")
+    settings, problems = _validator(destination).validate(raw)
+    if problems:
+        listing = "; ".join(f"{location}: {reason}" for location, reason in problems)
+        raise SettingsError(f"invalid settings for {destination.slug}: {listing}")
+    return settings
+
+
+def secret_values(settings: Mapping[str, Any]) -> list[str]:
+    """The plain values of every secret in validated settings, for redaction."""
+    return [value.get_secret_value() for value in settings.values() if isinstance(value, SecretStr)]

@@ -1,0 +1,159 @@
+"""Test helpers for destinations: capture requests without a network, run an action on an
+event, make test events, and render a sent request for a snapshot (secrets redacted).
+
+    transport = CapturingTransport(reply(200, {"status": "success"}))
+    run = run_action(destination, "award_points", make_track_event("Checked In"), settings,
+                     transport=transport)
+    assert run.result.status == "delivered"
+    assert run.sent() == snapshot
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from framework.definition import Destination
+from framework.execute import DestinationRunner
+from framework.http import RetryPolicy
+from framework.redaction import Redactor
+from framework.results import Result
+
+Responder = Callable[[httpx.Request], httpx.Response]
+# Set by the HTTP stack, not by a destination: left out of snapshots.
+_TRANSPORT_HEADERS = frozenset({"host", "content-length", "accept-encoding", "connection"})
+
+
+def reply(
+    status: int = 200, body: Any = None, headers: Mapping[str, str] | None = None
+) -> Responder:
+    """A responder answering every request with ``status`` and a JSON ``body``."""
+
+    def respond(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json=body, headers=dict(headers or {}))
+
+    return respond
+
+
+def replies(*responders: Responder) -> Responder:
+    """A responder answering the n-th request with the n-th responder (the last repeats)."""
+    remaining = list(responders)
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        current = remaining.pop(0) if len(remaining) > 1 else remaining[0]
+        return current(request)
+
+    return respond
+
+
+class CapturingTransport(httpx.MockTransport):
+    """An ``httpx.MockTransport`` that records every request it is given."""
+
+    def __init__(self, responder: Responder | None = None) -> None:
+        self.requests: list[httpx.Request] = []
+        answer = responder or reply(200, {"status": "success"})
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            request.read()
+            self.requests.append(request)
+            return answer(request)
+
+        super().__init__(handle)
+
+
+def sent_request(request: httpx.Request, redactor: Redactor) -> dict[str, Any]:
+    """A request as it went out: method, URL, headers (secrets redacted) and JSON body."""
+    headers = {
+        name: value for name, value in request.headers.items() if name not in _TRANSPORT_HEADERS
+    }
+    body = json.loads(request.content) if request.content else None
+    return {
+        "method": request.method,
+        "url": redactor.text(str(request.url)),
+        "headers": redactor.headers(headers),
+        "json": redactor.value(body),
+    }
+
+
+@dataclass
+class ActionRun:
+    """The result of :func:`run_action` and the requests that reached the transport."""
+
+    result: Result
+    transport: CapturingTransport
+    redactor: Redactor = field(repr=False)
+
+    def sent(self) -> list[dict[str, Any]]:
+        """Every request sent, redacted, in order: ready for a snapshot assertion."""
+        return [sent_request(request, self.redactor) for request in self.transport.requests]
+
+
+def run_action(
+    destination: Destination,
+    action: str,
+    event: dict[str, Any],
+    settings: Mapping[str, Any],
+    *,
+    mapping: Mapping[str, Any] | None = None,
+    transport: CapturingTransport | None = None,
+    retry: RetryPolicy | None = None,
+) -> ActionRun:
+    """Run one action on one event with settings (and an optional user mapping), capturing
+    the requests instead of using the network."""
+    transport = transport or CapturingTransport()
+    with DestinationRunner(
+        destination,
+        settings,
+        subscriptions=[],
+        transport=transport,
+        retry=retry,
+        sleep=lambda _: None,
+    ) as runner:
+        result = runner.run_action(action, event, mapping)
+        return ActionRun(result, transport, runner.redactor)
+
+
+def run_events(
+    destination: Destination,
+    events: Iterable[object],
+    settings: Mapping[str, Any],
+    *,
+    transport: CapturingTransport | None = None,
+) -> tuple[list[Result], CapturingTransport]:
+    """Run events through the destination's presets; the results and the transport."""
+    transport = transport or CapturingTransport()
+    with DestinationRunner(destination, settings, transport=transport) as runner:
+        results = [result for event in events for result in runner.process(event)]
+    return results, transport
+
+
+_TEST_CONTEXT = {"library": {"name": "analytics-python", "version": "2.3.0"}, "ip": "192.0.2.1"}
+
+
+def make_track_event(event: str = "Test Event", **overrides: Any) -> dict[str, Any]:
+    """A complete, deterministic Segment track event; ``overrides`` replace top-level keys
+    (``properties={...}``, ``messageId=None`` to leave a key out, ...)."""
+    return _event(
+        {"type": "track", "event": event, "properties": {}, "userId": "user-1234"}, overrides
+    )
+
+
+def make_identify_event(**overrides: Any) -> dict[str, Any]:
+    """A complete, deterministic Segment identify event."""
+    return _event({"type": "identify", "traits": {}, "userId": "user-1234"}, overrides)
+
+
+def _event(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    event = {
+        **base,
+        "anonymousId": "anon-1234",
+        "messageId": "test-message-id",
+        "timestamp": "2026-01-01T00:00:00.000Z",
+        "context": dict(_TEST_CONTEXT),
+        **overrides,
+    }
+    return {key: value for key, value in event.items() if value is not None}

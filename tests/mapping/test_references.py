@@ -1,0 +1,38 @@
+"""``referenced_paths``: the event paths a mapping reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from framework.mapping import first_of, path, referenced_paths
+
+
+@pytest.mark.parametrize(
+    ("mapping", "expected"),
+    [
+        (
+            first_of("$.email", "$.properties.email", "$.context.traits.email"),
+            ["$.email", "$.properties.email", "$.context.traits.email"],
+        ),
+        (path("$.a"), ["$.a"]),
+        ("literal", []),
+        ({"@literal": {"@path": "$.not.read"}}, []),
+        ({"@template": "{{ a.b }} and {{{c}}}"}, ["a.b", "c"]),
+        (
+            {"@if": {"exists": path("$.x"), "then": path("$.y"), "else": {"@template": "{{z}}"}}},
+            ["$.x", "$.y", "z"],
+        ),
+        (
+            {"a": path("$.a"), "b": [path("$.b"), path("$.a")], "c": path("$.c")},
+            ["$.a", "$.b", "$.c"],
+        ),
+        ({"@path": {"@path": "$.where"}}, ["$.where"]),
+        ({"x": {"@path": "$.a", "_metadata": {"@path": "$.meta"}}}, ["$.a"]),
+        ({"x": {"@case": {"value": path("$.later")}}}, ["$.later"]),
+        ({"bad": {"@path": 5}, "ok": path("$.ok")}, ["$.ok"]),
+    ],
+)
+def test_referenced_paths(mapping: Any, expected: list[str]) -> None:
+    assert referenced_paths(mapping) == expected
