@@ -21,6 +21,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
+	$(BIN)/actions schemas --check
 	$(BIN)/pytest
 
 clean:

@@ -16,6 +16,7 @@ from framework.execute import DestinationRunner, presets_as_subscriptions
 from framework.http import DEFAULT_TIMEOUT, RetryPolicy
 from framework.registry import Registry, discover
 from framework.results import ErrorInfo, Result
+from framework.schema_files import stale_schemas, write_schemas
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     auth = commands.add_parser("test-auth", help="run the destination's authentication test")
     _destination_arguments(auth)
     auth.set_defaults(handler=_test_auth)
+
+    schemas = commands.add_parser("schemas", help="write the JSON Schema files")
+    schemas.add_argument("--dir", type=Path, default=Path("schemas"), help="folder (schemas)")
+    schemas.add_argument("--check", action="store_true", help="fail if the files are stale")
+    schemas.set_defaults(handler=_schemas)
     return parser
 
 
@@ -151,6 +157,22 @@ def _test_auth(args: argparse.Namespace, registry: Registry) -> int:
         return EXIT_OK
     print(f"failed: {outcome.code}: {outcome.message}{status}")
     return EXIT_FAILED
+
+
+def _schemas(args: argparse.Namespace, registry: Registry) -> int:
+    found = registry.destinations.values()
+    if args.check:
+        stale = stale_schemas(args.dir, found)
+        for line in stale:
+            print(f"stale: {line}", file=sys.stderr)
+        if stale:
+            print("run `actions schemas` to regenerate them", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"schemas in {args.dir} are up to date")
+        return EXIT_OK
+    for path in write_schemas(args.dir, found):
+        print(f"wrote {path}")
+    return EXIT_OK
 
 
 def _read_json(path: Path, what: str) -> Any:

@@ -34,6 +34,13 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict[
     return code, lines, err
 
 
+def send_examples(
+    capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, list[dict[str, Any]], str]:
+    """`actions send perkville` with the example settings and ``argv``."""
+    return run(capsys, "send", "perkville", "--settings", str(EXAMPLES / "settings.json"), *argv)
+
+
 def write(tmp_path: Path, name: str, content: str) -> Path:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
@@ -103,12 +110,8 @@ def test_a_line_that_is_not_json_is_a_failed_event_not_a_crash(
         {"type": "track", "event": "Checked In", "messageId": "m1", "email": "a@x.io"}
     )
     events = write(tmp_path, "events.ndjson", f'{good}\n{{"type": "track",\n\nNaN\n[1, 2]\n')
-    code, lines, _ = run(
+    code, lines, _ = send_examples(
         capsys,
-        "send",
-        "perkville",
-        "--settings",
-        str(EXAMPLES / "settings.json"),
         "--dry-run",
         "--json",
         str(events),
@@ -126,12 +129,8 @@ def test_a_line_that_is_not_json_is_a_failed_event_not_a_crash(
 def test_all_good_events_exit_zero(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     event = {"type": "track", "event": "Checked In", "messageId": "m1", "email": "a@x.io"}
     events = write(tmp_path, "events.ndjson", json.dumps(event) + "\n")
-    code, lines, _ = run(
+    code, lines, _ = send_examples(
         capsys,
-        "send",
-        "perkville",
-        "--settings",
-        str(EXAMPLES / "settings.json"),
         "--dry-run",
         "--json",
         str(events),
@@ -232,12 +231,8 @@ def test_mapping_file_overrides_the_preset_mapping(
         "email": "ignored@x.io",
     }
     events = write(tmp_path, "events.ndjson", json.dumps(event))
-    code, [line], _ = run(
+    code, [line], _ = send_examples(
         capsys,
-        "send",
-        "perkville",
-        "--settings",
-        str(EXAMPLES / "settings.json"),
         "--mapping",
         str(mapping),
         "--dry-run",
@@ -264,12 +259,8 @@ def test_bad_mapping_files_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, mapping: object, message: str
 ) -> None:
     path = write(tmp_path, "mapping.json", json.dumps(mapping))
-    code, _, err = run(
+    code, _, err = send_examples(
         capsys,
-        "send",
-        "perkville",
-        "--settings",
-        str(EXAMPLES / "settings.json"),
         "--mapping",
         str(path),
         "--dry-run",
@@ -309,12 +300,8 @@ def test_delivery_to_a_local_endpoint(
     events = write(tmp_path, "events.ndjson", json.dumps(event))
     monkeypatch.setattr(sys, "stdin", io.StringIO(events.read_text()))
     with local_server() as server:
-        code, [line], _ = run(
+        code, [line], _ = send_examples(
             capsys,
-            "send",
-            "perkville",
-            "--settings",
-            str(EXAMPLES / "settings.json"),
             "--endpoint",
             server.url + "/v2",
             "--json",
@@ -333,12 +320,8 @@ def test_endpoint_from_the_environment(
     with local_server() as server:
         server.status = 500
         monkeypatch.setenv("ACTIONS_ENDPOINT_PERKVILLE", server.url)
-        code, lines, _ = run(
+        code, lines, _ = send_examples(
             capsys,
-            "send",
-            "perkville",
-            "--settings",
-            str(EXAMPLES / "settings.json"),
             "--max-attempts",
             "1",
             "--json",

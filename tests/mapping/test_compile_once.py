@@ -71,7 +71,6 @@ def test_dynamic_paths_are_parsed_once_per_distinct_path(monkeypatch: pytest.Mon
         parsed.append(text)
         return real(text)
 
-    lookup._cached_getter.cache_clear()
     monkeypatch.setattr(lookup, "parse_path", counting)
     resolve = compile_mapping({"@path": {"@path": "$.where"}})
     parsed.clear()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
-from ...errors import MappingResolutionError
 from ..base import INVALID, Context, Directive, Resolver
-from ..missing import MISSING
-from ..paths import Getter, PathSyntaxError, compile_getter, parse_path
+from ..dynamic import per_event_text
+from ..paths import PathSyntaxError, compile_getter, parse_path
 from ..values import is_directive, kind_of
 
 
@@ -22,36 +20,15 @@ def compile_path(argument: Any, location: str, context: Context) -> Resolver:
             context.problem(location, str(error))
             return INVALID
     if is_directive(argument):
-        return _dynamic_path(context.compile(argument, location), location)
+        return per_event_text(context.compile(argument, location), location, "@path", _getter)
     context.problem(
         location, f"@path must be a path string or a directive, but it is {kind_of(argument)}"
     )
     return INVALID
 
 
-@lru_cache(maxsize=256)
-def _cached_getter(text: str) -> Getter:
+def _getter(text: str) -> Resolver:
     return compile_getter(parse_path(text))
-
-
-def _dynamic_path(source: Resolver, location: str) -> Resolver:
-    """Resolve the path per event; MISSING/null gives MISSING, anything else not a path fails."""
-
-    def resolve_dynamic_path(event: Mapping[str, Any]) -> Any:
-        text = source(event)
-        if text is MISSING or text is None:
-            return MISSING
-        if not isinstance(text, str):
-            raise MappingResolutionError(
-                f"{location}: @path resolved to {kind_of(text)}, not to a path string"
-            )
-        try:
-            getter = _cached_getter(text)
-        except PathSyntaxError as error:
-            raise MappingResolutionError(f"{location}: {error}") from error
-        return getter(event)
-
-    return resolve_dynamic_path
 
 
 def _references(argument: Any, add: Callable[[str], None], walk: Callable[[object], None]) -> None:

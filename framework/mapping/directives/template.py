@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
-from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
-from ...errors import MappingResolutionError
 from ..base import INVALID, Context, Directive, Resolver
+from ..dynamic import per_event_text
 from ..missing import MISSING
 from ..paths import Getter, PathSyntaxError, compile_getter, parse_path
 from ..values import is_directive, kind_of
@@ -105,34 +104,13 @@ def compile_template(argument: Any, location: str, context: Context) -> Resolver
             context.problem(location, f"invalid template: {error}")
             return INVALID
     if is_directive(argument):
-        return _dynamic_template(context.compile(argument, location), location)
+        return per_event_text(
+            context.compile(argument, location), location, "@template", parse_template
+        )
     context.problem(
         location, f"@template must be a string or a directive, but it is {kind_of(argument)}"
     )
     return INVALID
-
-
-_cached_template = lru_cache(maxsize=256)(parse_template)
-
-
-def _dynamic_template(source: Resolver, location: str) -> Resolver:
-    """Render a template obtained per event; MISSING/null gives MISSING."""
-
-    def resolve_dynamic_template(event: Mapping[str, Any]) -> Any:
-        template = source(event)
-        if template is MISSING or template is None:
-            return MISSING
-        if not isinstance(template, str):
-            raise MappingResolutionError(
-                f"{location}: @template resolved to {kind_of(template)}, not to a string"
-            )
-        try:
-            render = _cached_template(template)
-        except TemplateSyntaxError as error:
-            raise MappingResolutionError(f"{location}: invalid template: {error}") from error
-        return render(event)
-
-    return resolve_dynamic_template
 
 
 def _references(argument: Any, add: Callable[[str], None], walk: Callable[[object], None]) -> None:
