@@ -187,10 +187,12 @@ def _check_field(spec: Field, at: str, *, is_setting: bool) -> list[str]:
         problems += _check_fields(spec.properties, f"{at}.properties", is_setting=is_setting)
     problems += _check_choices(spec, at)
     if spec.default is not MISSING:
-        if is_setting:
-            problems += _check_setting_default(spec, at)
-        else:
+        if not is_setting:
             problems += _check_mapping(spec.default, f"{at}.default")
+        elif not problems:
+            # A default value can only be checked against a well-formed declaration: building
+            # a validator for an unknown type, format or property would crash.
+            problems += _check_setting_default(spec, at)
     return problems
 
 

@@ -71,12 +71,28 @@ def prepare(
                 code="INVALID_REQUEST",
             )
         url = base_url.rstrip("/") + "/" + url.lstrip("/")
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    defaults = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if request.json is not None:
-        headers["Content-Type"] = "application/json"
-    headers.update(shared_headers)
-    headers.update(request.headers)
-    return PreparedRequest(request.method.upper(), url, headers, request.json)
+        defaults["Content-Type"] = "application/json"
+    headers = _merge_headers(defaults, shared_headers, request.headers)
+    prepared = PreparedRequest(request.method.upper(), url, headers, request.json)
+    try:
+        prepared.body()
+    except (TypeError, ValueError) as error:
+        raise IntegrationError(
+            f"request body cannot be sent as JSON ({error})", code="INVALID_REQUEST"
+        ) from None
+    return prepared
+
+
+def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Later layers win; header names are case-insensitive, so ``content-type`` replaces
+    ``Content-Type`` instead of sending both."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
 
 
 class RequestClient:

@@ -82,7 +82,9 @@ def field_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
 def _value_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
     if spec.type == "object":
         if spec.properties is not None:
-            return object_schema(spec.properties, with_defaults=with_defaults)
+            # Defaults are applied to top-level settings only: a nested property with a
+            # default must still be given.
+            return object_schema(spec.properties, with_defaults=False)
         if spec.values is not None:
             return {"type": "object", "additionalProperties": dict(_SCALAR_SCHEMAS[spec.values])}
         return {"type": "object"}
@@ -91,6 +93,7 @@ def _value_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
         schema["format"] = spec.format
     if spec.choices is not None:
         schema["enum"] = [choice.value for choice in spec.choices]
-    if spec.required and schema["type"] == "string":
+    if spec.required and not spec.multiple and schema["type"] == "string":
+        # "must not be empty" applies to a single value; the items of a list are not checked.
         schema["pattern"] = _NON_BLANK
     return schema

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 REDACTED = "[REDACTED]"
-_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+# Credential headers whose value starts with an authentication scheme ("Bearer", "Basic").
+_SCHEME_HEADERS = frozenset({"authorization", "proxy-authorization"})
+# Credential headers without a scheme: nothing of their value is shown.
+_OPAQUE_HEADERS = frozenset({"cookie", "x-api-key"})
 
 
 class Redactor:
@@ -36,7 +39,9 @@ class Redactor:
         shown = {}
         for name, value in headers.items():
             redacted = self.text(value)
-            if name.lower() in _CREDENTIAL_HEADERS and REDACTED not in redacted:
+            if name.lower() in _OPAQUE_HEADERS:
+                redacted = REDACTED
+            elif name.lower() in _SCHEME_HEADERS and REDACTED not in redacted:
                 scheme, _, credentials = redacted.partition(" ")
                 redacted = f"{scheme} {REDACTED}" if credentials else REDACTED
             shown[name] = redacted

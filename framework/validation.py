@@ -31,6 +31,9 @@ from framework.fields import Field
 from framework.mapping import MISSING
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A decimal number as written in JSON or JavaScript (not Python-only forms such as "1_000",
+# "nan", "infinity" or non-ASCII digits).
+_NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def _kind(value: object) -> str:
@@ -53,15 +56,12 @@ def _fail(kind: str, message: str, value: object) -> PydanticCustomError:
 def _number(value: object, *, strict: bool) -> int | float:
     if isinstance(value, str) and not strict:
         text = value.strip()
+        if not _NUMERIC.fullmatch(text):
+            raise _fail("number_type", "expected a number, got a non-numeric string", value)
         try:
             value = int(text)
         except ValueError:
-            try:
-                value = float(text)
-            except ValueError:
-                raise _fail(
-                    "number_type", "expected a number, got a non-numeric string", value
-                ) from None
+            value = float(text)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail("number_type", "expected a number, got {got}", value)
     if not math.isfinite(value):
@@ -285,7 +285,11 @@ class FieldsValidator:
 
 
 def default_problems(spec: Field) -> list[str]:
-    """Why a setting's declared default does not fit its own type (empty when it does)."""
+    """Why a setting's declared default does not fit its own type (empty when it does); a
+    problem inside an object or list default names its place (``"city: is required"``)."""
     validator = FieldsValidator({"default": spec}, strict=True, defaults=False)
     _, problems = validator.validate({"default": spec.default})
-    return [reason for _, reason in problems]
+    return [
+        reason if location == "default" else f"{location.removeprefix('default.')}: {reason}"
+        for location, reason in problems
+    ]

@@ -1,0 +1,33 @@
+"""The ``actions`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from framework.cli import destinations, languages
+from framework.cli.common import EXIT_OK, EXIT_USAGE, UsageError
+from framework.errors import ActionsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``actions`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (UsageError, ActionsError) as error:
+        print(f"actions: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. piped into `head`
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="actions", description="Segment Actions-style destinations: send, test, inspect."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    destinations.register(commands)
+    languages.register(commands)
+    return parser
