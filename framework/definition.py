@@ -181,6 +181,8 @@ def _check_field(spec: Field, at: str, *, is_setting: bool) -> list[str]:
         problems.append(f"{at}: format applies to string fields only")
     if spec.type != "object" and (spec.properties is not None or spec.values is not None):
         problems.append(f"{at}: properties and values apply to object fields only")
+    if spec.properties is not None and spec.values is not None:
+        problems.append(f"{at}: declare properties or values, not both")
     if spec.values is not None and spec.values not in SCALAR_TYPES:
         problems.append(f"{at}: values must be a scalar type, not {spec.values!r}")
     if spec.properties is not None:

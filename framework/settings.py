@@ -32,6 +32,12 @@ def validate_settings(destination: Destination, raw: object) -> dict[str, Any]:
     return settings
 
 
-def secret_values(settings: Mapping[str, Any]) -> list[str]:
-    """The plain values of every secret in validated settings, for redaction."""
-    return [value.get_secret_value() for value in settings.values() if isinstance(value, SecretStr)]
+def secret_values(settings: object) -> list[str]:
+    """The plain values of every secret in validated settings, at any depth, for redaction."""
+    if isinstance(settings, SecretStr):
+        return [settings.get_secret_value()]
+    if isinstance(settings, Mapping):
+        settings = list(settings.values())
+    if isinstance(settings, list):
+        return [secret for value in settings for secret in secret_values(value)]
+    return []

@@ -1,5 +1,6 @@
-"""Test helpers for destinations: capture requests without a network, run an action on an
-event, make test events, and render a sent request for a snapshot (secrets redacted).
+"""Test helpers for destinations: build a test destination, capture requests without a
+network, run an action on an event, make test events, and render a sent request for a
+snapshot (secrets redacted).
 
     transport = CapturingTransport(reply(200, {"status": "success"}))
     run = run_action(destination, "award_points", make_track_event("Checked In"), settings,
@@ -17,8 +18,9 @@ from typing import Any
 
 import httpx
 
-from framework.definition import Destination
+from framework.definition import Action, Destination, HttpRequest, Preset
 from framework.execute import DestinationRunner
+from framework.fields import Field
 from framework.http import RetryPolicy
 from framework.redaction import Redactor
 from framework.results import Result
@@ -129,6 +131,59 @@ def run_events(
     with DestinationRunner(destination, settings, transport=transport) as runner:
         results = [result for event in events for result in runner.process(event)]
     return results, transport
+
+
+TEST_BASE_URL = "https://api.test.example/v1"
+
+
+def post_payload(settings: Mapping[str, Any], payload: Mapping[str, Any]) -> HttpRequest:
+    """A ``perform`` that POSTs the validated payload, as it is, to ``/events``."""
+    return HttpRequest("POST", "/events", json=dict(payload))
+
+
+def make_test_destination(
+    *,
+    fields: Mapping[str, Field] | None = None,
+    settings: Mapping[str, Field] | None = None,
+    action: Mapping[str, Any] | None = None,
+    **overrides: Any,
+) -> Destination:
+    """A small valid destination for framework and plugin-author tests.
+
+    One action, ``send`` (``fields``; default: a required ``user_id`` from ``$.userId``),
+    whose ``perform`` POSTs the payload to ``/events``; one preset for track events;
+    ``settings`` default to a required secret ``api_key``. ``action`` replaces ``Action``
+    arguments, ``overrides`` replace ``Destination`` arguments.
+    """
+    send = Action(
+        **{
+            "title": "Send",
+            "description": "POST the payload to /events.",
+            "fields": fields
+            or {
+                "user_id": Field(
+                    label="User ID",
+                    description="Who.",
+                    required=True,
+                    default={"@path": "$.userId"},
+                )
+            },
+            "perform": post_payload,
+            "default_subscription": 'type = "track"',
+            **(action or {}),
+        }
+    )
+    spec: dict[str, Any] = {
+        "name": "Test",
+        "slug": "test",
+        "description": "A destination for tests.",
+        "settings": settings
+        or {"api_key": Field(label="API key", description="Key.", type="secret", required=True)},
+        "actions": {"send": send},
+        "presets": [Preset(name="Send tracks", subscription='type = "track"', action="send")],
+        "base_url": TEST_BASE_URL,
+    }
+    return Destination(**{**spec, **overrides})
 
 
 _TEST_CONTEXT = {"library": {"name": "analytics-python", "version": "2.3.0"}, "ip": "192.0.2.1"}

@@ -1,0 +1,298 @@
+"""JSON Schema generated from declarations: valid draft 2020-12, describing each field, and
+agreeing with the settings validator on which documents are valid."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from destinations.perkville import destination as perkville
+from framework import Choice, Destination, Field, SettingsError
+from framework.json_schema import DIALECT, field_schema, payload_schema, settings_schema
+from framework.settings import validate_settings
+from tests.framework.support import (
+    SECRET,
+    field,
+    make_destination,
+    make_rich_destination,
+)
+
+TOY = make_destination()
+RICH = make_rich_destination()
+DESTINATIONS = [
+    pytest.param(TOY, id="toy"),
+    pytest.param(RICH, id="rich"),
+    pytest.param(perkville, id="perkville"),
+]
+
+
+@pytest.mark.parametrize("destination", DESTINATIONS)
+def test_generated_schemas_are_valid_draft_2020_12(destination: Destination) -> None:
+    schemas = [settings_schema(destination)]
+    schemas += [payload_schema(destination, slug) for slug in destination.actions]
+    for schema in schemas:
+        Draft202012Validator.check_schema(schema)
+        assert schema["$schema"] == DIALECT
+        assert schema["type"] == "object"
+        assert schema["additionalProperties"] is False
+
+
+def test_settings_schema_describes_the_destination() -> None:
+    schema = settings_schema(TOY)
+    assert schema["title"] == "Toy settings"
+    assert schema["description"] == TOY.description
+    assert list(schema["properties"]) == list(TOY.settings)
+    assert schema["required"] == ["api_key"], "a required setting with a default need not be given"
+    assert schema["properties"]["api_key"] == {
+        "title": "API key",
+        "description": "The toy API key.",
+        "type": "string",
+        "writeOnly": True,
+        "pattern": r"\S",
+    }
+    assert schema["properties"]["region"]["default"] == "us"
+    assert schema["properties"]["region"]["enum"] == ["us", "eu"]
+    assert schema["properties"]["verbose"] == {
+        "title": "Verbose",
+        "description": "Log more.",
+        "type": "boolean",
+        "default": False,
+    }
+
+
+def test_payload_schema_describes_the_action_without_defaults() -> None:
+    schema = payload_schema(TOY, "send")
+    assert schema["title"] == "Toy: Send"
+    assert schema["description"] == "POST the payload to /events."
+    assert schema["required"] == ["user_id"]
+    assert schema["properties"]["email"]["format"] == "email"
+    assert schema["properties"]["amount"]["type"] == "number"
+    for name, spec in schema["properties"].items():
+        assert "default" not in spec, f"{name}: a default mapping is not a default value"
+
+
+def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        payload_schema(TOY, "nope")
+
+
+@pytest.mark.parametrize(
+    ("spec", "with_defaults", "expected"),
+    [
+        pytest.param(
+            field(label="L", description="D"),
+            False,
+            {"title": "L", "description": "D", "type": "string"},
+            id="string",
+        ),
+        pytest.param(
+            field(type="text", required=True),
+            False,
+            {"type": "string", "pattern": r"\S"},
+            id="required text is not blank",
+        ),
+        pytest.param(field(type="integer"), False, {"type": "integer"}, id="integer"),
+        pytest.param(
+            field(type="datetime"),
+            False,
+            {"type": "string", "format": "date-time"},
+            id="datetime",
+        ),
+        pytest.param(
+            field(type="secret"), False, {"type": "string", "writeOnly": True}, id="secret"
+        ),
+        pytest.param(
+            field(format="uuid"), False, {"type": "string", "format": "uuid"}, id="format"
+        ),
+        pytest.param(
+            field(type="number", choices=[Choice(0.5, "Half"), Choice(1, "All")]),
+            False,
+            {"type": "number", "enum": [0.5, 1]},
+            id="number choices",
+        ),
+        pytest.param(
+            field(format="email", multiple=True),
+            False,
+            {"type": "array", "items": {"type": "string", "format": "email"}},
+            id="multiple",
+        ),
+        pytest.param(
+            field(multiple=True, required=True),
+            False,
+            {"type": "array", "items": {"type": "string"}},
+            id="required multiple: the items are not checked for blanks",
+        ),
+        pytest.param(
+            field(type="integer", allow_null=True),
+            False,
+            {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+            id="nullable",
+        ),
+        pytest.param(
+            field(type="boolean", multiple=True, allow_null=True),
+            False,
+            {"anyOf": [{"type": "array", "items": {"type": "boolean"}}, {"type": "null"}]},
+            id="nullable list",
+        ),
+        pytest.param(
+            field(type="object", values="number"),
+            False,
+            {"type": "object", "additionalProperties": {"type": "number"}},
+            id="text-map",
+        ),
+        pytest.param(field(type="object"), False, {"type": "object"}, id="any object"),
+        pytest.param(
+            field(
+                type="object",
+                properties={
+                    "city": field(label="City", description="C", required=True, default="X"),
+                    "zip": field(label="ZIP", description="Z", type="integer"),
+                },
+            ),
+            True,
+            {
+                "type": "object",
+                "properties": {
+                    "city": {
+                        "title": "City",
+                        "description": "C",
+                        "type": "string",
+                        "pattern": r"\S",
+                    },
+                    "zip": {"title": "ZIP", "description": "Z", "type": "integer"},
+                },
+                "additionalProperties": False,
+                "required": ["city"],
+            },
+            id="nested properties: defaults apply to top-level settings only",
+        ),
+        pytest.param(
+            field(type="integer", default=3), True, {"type": "integer", "default": 3}, id="default"
+        ),
+        pytest.param(field(type="integer", default=3), False, {"type": "integer"}, id="no default"),
+    ],
+)
+def test_field_schema(spec: Field, with_defaults: bool, expected: dict[str, Any]) -> None:
+    schema = field_schema(spec, with_defaults=with_defaults)
+    assert schema.pop("title") == spec.label
+    assert schema.pop("description") == spec.description
+    expected = {k: v for k, v in expected.items() if k not in ("title", "description")}
+    assert schema == expected
+    Draft202012Validator.check_schema({"$schema": DIALECT, **schema})
+
+
+# Agreement with the settings validator ------------------------------------------------------
+# Only documents whose values are already canonical JSON (the schema describes values after
+# validation: a null for an optional setting or a scalar for a list is accepted and normalized
+# by the validator but not by the schema). Formats are annotations for jsonschema, so documents
+# with a badly formatted value are left out too.
+
+RICH_VALID = {"api_key": SECRET}
+RICH_DOCUMENTS = [
+    pytest.param(RICH_VALID, id="minimal"),
+    pytest.param(
+        {
+            "api_key": SECRET,
+            "region": "eu",
+            "retries": 0,
+            "ratio": 0.25,
+            "debug": True,
+            "tags": ["a", "b"],
+            "scopes": ["read", "write"],
+            "nickname": None,
+            "endpoint": "https://example.com/hook",
+            "starts_at": "2026-01-01T00:00:00Z",
+            "level": 2,
+            "owner": {"name": "Ann", "age": 40, "team": "core"},
+            "labels": {"a": 1, "b": 2},
+            "extra": {"anything": [1, {"x": None}]},
+        },
+        id="everything",
+    ),
+    pytest.param({**RICH_VALID, "retries": 3.0}, id="whole float as integer"),
+    pytest.param({**RICH_VALID, "tags": []}, id="empty list"),
+    pytest.param({**RICH_VALID, "scopes": [" "]}, id="blank item of a required list"),
+    pytest.param({**RICH_VALID, "labels": {}}, id="empty text-map"),
+    pytest.param({**RICH_VALID, "nickname": ""}, id="optional blank string"),
+    pytest.param({"region": "us"}, id="missing secret"),
+    pytest.param({"api_key": ""}, id="empty secret"),
+    pytest.param({"api_key": " \n"}, id="blank secret"),
+    pytest.param({"api_key": 12345}, id="secret of the wrong type"),
+    pytest.param({**RICH_VALID, "region": "mars"}, id="not a choice"),
+    pytest.param({**RICH_VALID, "region": " "}, id="blank required choice"),
+    pytest.param({**RICH_VALID, "level": 3}, id="not an integer choice"),
+    pytest.param({**RICH_VALID, "retries": 2.5}, id="fraction for an integer"),
+    pytest.param({**RICH_VALID, "retries": "3"}, id="numeric string for an integer"),
+    pytest.param({**RICH_VALID, "retries": True}, id="boolean for an integer"),
+    pytest.param({**RICH_VALID, "ratio": "0.5"}, id="numeric string for a number"),
+    pytest.param({**RICH_VALID, "debug": "true"}, id="string for a boolean"),
+    pytest.param({**RICH_VALID, "debug": 1}, id="integer for a boolean"),
+    pytest.param({**RICH_VALID, "nickname": 7}, id="number for a nullable string"),
+    pytest.param({**RICH_VALID, "tags": [1]}, id="wrong item type"),
+    pytest.param({**RICH_VALID, "starts_at": 1767225600}, id="number for a datetime"),
+    pytest.param({**RICH_VALID, "owner": {}}, id="nested required missing"),
+    pytest.param({**RICH_VALID, "owner": {"name": "Ann"}}, id="nested default is not applied"),
+    pytest.param({**RICH_VALID, "owner": {"name": " ", "team": "t"}}, id="nested blank"),
+    pytest.param({**RICH_VALID, "owner": {"name": "A", "team": "t", "x": 1}}, id="nested extra"),
+    pytest.param({**RICH_VALID, "owner": {"name": "A", "team": "t", "age": 1.5}}, id="nested int"),
+    pytest.param({**RICH_VALID, "owner": "Ann"}, id="string for an object"),
+    pytest.param({**RICH_VALID, "labels": {"a": "1"}}, id="text-map value of the wrong type"),
+    pytest.param({**RICH_VALID, "labels": ["a"]}, id="array for a text-map"),
+    pytest.param({**RICH_VALID, "extra": []}, id="array for an object"),
+    pytest.param({**RICH_VALID, "unknown": 1}, id="unknown setting"),
+]
+
+PERKVILLE_VALID = {
+    "api_key": SECRET,
+    "business_id": "4242",
+    "location_id": "17",
+    "event_to_perk_map": {"Checked In": "007"},
+    "send_email": False,
+}
+PERKVILLE_DOCUMENTS = [
+    pytest.param(PERKVILLE_VALID, id="valid"),
+    pytest.param({**PERKVILLE_VALID, "event_to_perk_map": {}}, id="empty map"),
+    pytest.param(
+        {k: v for k, v in PERKVILLE_VALID.items() if k not in ("event_to_perk_map", "send_email")},
+        id="defaults",
+    ),
+    pytest.param({**PERKVILLE_VALID, "send_email": True}, id="send email"),
+    pytest.param({k: v for k, v in PERKVILLE_VALID.items() if k != "api_key"}, id="no key"),
+    pytest.param({**PERKVILLE_VALID, "api_key": ""}, id="empty key"),
+    pytest.param({**PERKVILLE_VALID, "business_id": 4242}, id="numeric business id"),
+    pytest.param({**PERKVILLE_VALID, "location_id": "  "}, id="blank location id"),
+    pytest.param({**PERKVILLE_VALID, "event_to_perk_map": {"x": 1}}, id="numeric perk id"),
+    pytest.param({**PERKVILLE_VALID, "event_to_perk_map": ["x"]}, id="map is a list"),
+    pytest.param({**PERKVILLE_VALID, "send_email": "yes"}, id="string for a boolean"),
+    pytest.param({**PERKVILLE_VALID, "base_url": "https://evil.example"}, id="unknown setting"),
+]
+
+
+def agree(destination: Destination, document: dict[str, Any]) -> tuple[bool, bool]:
+    """Whether the schema accepts ``document``, and whether the validator does."""
+    schema_ok = Draft202012Validator(settings_schema(destination)).is_valid(document)
+    try:
+        validate_settings(destination, document)
+    except SettingsError:
+        return schema_ok, False
+    return schema_ok, True
+
+
+@pytest.mark.parametrize("document", RICH_DOCUMENTS)
+def test_schema_and_validator_agree_on_rich_settings(document: dict[str, Any]) -> None:
+    schema_ok, validator_ok = agree(RICH, document)
+    assert schema_ok == validator_ok
+
+
+@pytest.mark.parametrize("document", PERKVILLE_DOCUMENTS)
+def test_schema_and_validator_agree_on_perkville_settings(document: dict[str, Any]) -> None:
+    schema_ok, validator_ok = agree(perkville, document)
+    assert schema_ok == validator_ok
+
+
+def test_the_agreement_tables_hold_both_valid_and_invalid_documents() -> None:
+    for destination, table in ((RICH, RICH_DOCUMENTS), (perkville, PERKVILLE_DOCUMENTS)):
+        outcomes = {agree(destination, cast(dict[str, Any], p.values[0]))[1] for p in table}
+        assert outcomes == {True, False}
