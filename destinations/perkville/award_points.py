@@ -50,8 +50,8 @@ FIELDS = {
         "properties.value and properties.total. Numeric strings are accepted.",
         type="number",
         default={
-            "@if": {
-                "exists": path("$.properties.order_id"),
+            "@if": {  # "blank": then when the order id is neither missing, null nor ""
+                "blank": path("$.properties.order_id"),
                 "then": first_of(*SPEND_AMOUNT_PATHS),
             }
         },

@@ -155,6 +155,7 @@ def test_missing_or_invalid_email_fails_naming_the_three_places(overrides: dict[
         pytest.param(order(order_id="", revenue=9), 1, id="empty order id: not a spend"),
         pytest.param(order(order_id=None, revenue=9), 1, id="null order id: not a spend"),
         pytest.param(order(revenue="n/a"), 1, id="amount ignored without order id"),
+        pytest.param(order(order_id="", revenue="n/a"), 1, id="amount ignored, empty order id"),
         pytest.param(order("Order Refunded", order_id="o1", total=9.99), -9.99, id="refund"),
         pytest.param(
             order("Order Refunded", order_id="o1", revenue=-9.99), -9.99, id="refund of negative"
