@@ -7,13 +7,8 @@ so a secret cannot leak through an error.
 
 from __future__ import annotations
 
-import math
-import re
-import uuid
-from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from collections.abc import Mapping
 from typing import Annotated, Any, NotRequired, Required
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -24,154 +19,16 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
-from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
+from framework.conversions import FORMAT_CHECKS, SCALARS, choice_check, not_blank
+from framework.fastpath import SLOW, fast_check
 from framework.fields import Field
 from framework.mapping import MISSING
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A decimal number as written in JSON or JavaScript (not Python-only forms such as "1_000",
-# "nan", "infinity" or non-ASCII digits).
-_NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "boolean",
-        str: "string",
-        int: "integer",
-        float: "number",
-        list: "array",
-        dict: "object",
-    }.get(type(value), type(value).__name__)
-
-
-def _fail(kind: str, message: str, value: object) -> PydanticCustomError:
-    return PydanticCustomError(kind, message, {"got": _kind(value)})
-
-
-def _number(value: object, *, strict: bool) -> int | float:
-    if isinstance(value, str) and not strict:
-        text = value.strip()
-        if not _NUMERIC.fullmatch(text):
-            raise _fail("number_type", "expected a number, got a non-numeric string", value)
-        try:
-            value = int(text)
-        except ValueError:
-            value = float(text)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail("number_type", "expected a number, got {got}", value)
-    if not math.isfinite(value):
-        raise _fail("finite_number", "expected a finite number", value)
-    return value
-
-
-def _integer(value: object, *, strict: bool) -> int:
-    number = _number(value, strict=strict)
-    if isinstance(number, float):
-        if not number.is_integer():
-            raise _fail("integer_type", "expected an integer, got a fraction", value)
-        return int(number)
-    return number
-
-
-def _boolean(value: object, *, strict: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if not strict and isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise _fail("bool_type", "expected a boolean, got {got}", value)
-
-
-def _string(value: object, *, strict: bool) -> str:
-    if isinstance(value, str):
-        return value
-    if not strict and isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise _fail("string_type", "expected a string, got {got}", value)
-
-
-def _datetime(value: object, *, strict: bool) -> str:
-    text = _string(value, strict=True)
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        raise _fail("datetime_format", "expected an ISO 8601 date-time", value) from None
-    return text
-
-
-def _email(text: str) -> str:
-    text = text.strip()
-    if not _EMAIL.match(text):
-        raise PydanticCustomError("email_format", "expected an email address")
-    return text
-
-
-def _uri(text: str) -> str:
-    parts = urlsplit(text)
-    if not parts.scheme or not parts.netloc:
-        raise PydanticCustomError("uri_format", "expected an absolute URI")
-    return text
-
-
-def _date(text: str) -> str:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        raise PydanticCustomError("date_format", "expected an ISO 8601 date") from None
-    return text
-
-
-def _uuid(text: str) -> str:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        raise PydanticCustomError("uuid_format", "expected a UUID") from None
-    return text
-
-
-_FORMAT_CHECKS: dict[str, Callable[[str], str]] = {
-    "email": _email,
-    "uri": _uri,
-    "date-time": lambda text: _datetime(text, strict=True),
-    "date": _date,
-    "uuid": _uuid,
-}
-
-_SCALARS: dict[str, Callable[..., Any]] = {
-    "string": _string,
-    "text": _string,
-    "number": _number,
-    "integer": _integer,
-    "boolean": _boolean,
-    "datetime": _datetime,
-}
-
-
-def _not_blank(value: Any) -> Any:
-    text = value.get_secret_value() if isinstance(value, SecretStr) else value
-    if isinstance(text, str) and not text.strip():
-        raise PydanticCustomError("blank", "must not be empty")
-    return value
 
 
 def _as_list(value: Any) -> Any:
     return value if isinstance(value, list) else [value]
-
-
-def _choice_check(spec: Field) -> Callable[[Any], Any]:
-    allowed = [choice.value for choice in spec.choices or ()]
-    listing = ", ".join(repr(value) for value in allowed)
-
-    def check(value: Any) -> Any:
-        if value not in allowed:
-            raise PydanticCustomError("choice", "must be one of {allowed}", {"allowed": listing})
-        return value
-
-    return check
 
 
 def field_annotation(spec: Field, *, strict: bool) -> Any:
@@ -190,19 +47,19 @@ def _value_annotation(spec: Field, *, strict: bool) -> Any:
     elif spec.type == "object":
         annotation = _object_annotation(spec, strict=strict)
     else:
-        check = _SCALARS[spec.type]
+        check = SCALARS[spec.type]
         annotation = Annotated[Any, PlainValidator(lambda v: check(v, strict=strict))]
     if spec.format is not None:
-        annotation = Annotated[annotation, AfterValidator(_FORMAT_CHECKS[spec.format])]
+        annotation = Annotated[annotation, AfterValidator(FORMAT_CHECKS[spec.format])]
     if spec.choices is not None:
-        annotation = Annotated[annotation, AfterValidator(_choice_check(spec))]
+        annotation = Annotated[annotation, AfterValidator(choice_check(spec))]
     return annotation
 
 
 def _secret(value: object) -> SecretStr:
     if isinstance(value, SecretStr):
         return value
-    return SecretStr(_string(value, strict=True))
+    return SecretStr(SCALARS["string"](value, strict=True))
 
 
 def _object_annotation(spec: Field, *, strict: bool) -> Any:
@@ -219,7 +76,7 @@ def _typed_dict(fields: Mapping[str, Field], *, strict: bool, name: str) -> Any:
     for key, spec in fields.items():
         annotation = field_annotation(spec, strict=strict)
         if spec.required:
-            members[key] = Required[Annotated[annotation, AfterValidator(_not_blank)]]
+            members[key] = Required[Annotated[annotation, AfterValidator(not_blank)]]
         else:
             members[key] = NotRequired[annotation]
     shape: Any = TypedDict(name, members)  # type: ignore[misc]
@@ -257,9 +114,22 @@ class FieldsValidator:
     """
 
     def __init__(
-        self, fields: Mapping[str, Field], *, strict: bool, defaults: bool, noun: str = "field"
+        self,
+        fields: Mapping[str, Field],
+        *,
+        strict: bool,
+        defaults: bool,
+        noun: str = "field",
+        fast_path: bool = True,
     ) -> None:
         self._noun = noun
+        checks = (
+            {key: fast_check(spec, strict=strict) for key, spec in fields.items()}
+            if fast_path
+            else {}
+        )
+        self._fast = {key: check for key, check in checks.items() if check is not None}
+        self._required = frozenset(key for key, spec in fields.items() if spec.required)
         self._defaults = {
             key: spec.default
             for key, spec in fields.items()
@@ -272,16 +142,40 @@ class FieldsValidator:
 
     def validate(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """The validated values and an empty list, or ``({}, problems)``."""
-        present = {
+        if self._defaults:
+            values = {**self._defaults, **self._present(values)}
+        accepted = self._fast_path(values)
+        if accepted is not None:
+            return accepted, []
+        present = self._present(values)
+        try:
+            return self._adapter.validate_python(present), []
+        except ValidationError as error:
+            return {}, describe_errors(error, noun=self._noun)
+
+    def _present(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values that count: not MISSING, and not null unless the field allows null."""
+        return {
             key: value
             for key, value in values.items()
             if value is not MISSING and (value is not None or key in self._nullable)
         }
-        candidate = {**self._defaults, **present} if self._defaults else present
-        try:
-            return self._adapter.validate_python(candidate), []
-        except ValidationError as error:
-            return {}, describe_errors(error, noun=self._noun)
+
+    def _fast_path(self, candidate: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The validated values when every one passes its fast check, else None."""
+        accepted = {}
+        fast, nullable = self._fast, self._nullable
+        for key, value in candidate.items():
+            if value is MISSING or (value is None and key not in nullable):
+                continue
+            check = fast.get(key)
+            if check is None:
+                return None
+            result = check(value)
+            if result is SLOW:
+                return None
+            accepted[key] = result
+        return accepted if self._required <= accepted.keys() else None
 
 
 def default_problems(spec: Field) -> list[str]:
