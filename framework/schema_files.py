@@ -10,11 +10,13 @@ from typing import Any
 
 from framework.definition import Destination
 from framework.json_schema import payload_schema, settings_schema
+from framework.mapping import mapping_json_schema
 
 
 def schema_documents(destinations: Iterable[Destination]) -> dict[str, dict[str, Any]]:
-    """Relative path -> schema, for every destination's settings and action payloads."""
-    documents: dict[str, dict[str, Any]] = {}
+    """Relative path -> schema: the mapping language, and every destination's settings and
+    action payloads."""
+    documents: dict[str, dict[str, Any]] = {"mapping.schema.json": mapping_json_schema()}
     for destination in destinations:
         folder = f"destinations/{destination.slug}"
         documents[f"{folder}/settings.schema.json"] = settings_schema(destination)
@@ -60,4 +62,4 @@ def stale_schemas(root: Path, destinations: Iterable[Destination]) -> list[str]:
 
 
 def _generated_files(root: Path) -> list[Path]:
-    return sorted((root / "destinations").glob("**/*.schema.json"))
+    return sorted(root.glob("**/*.schema.json"))

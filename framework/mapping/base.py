@@ -6,26 +6,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .missing import MISSING
-
 Resolver = Callable[[Mapping[str, Any]], Any]
-"""A compiled mapping: takes one event, returns the value (``MISSING`` when undefined)."""
+"""A compiled mapping: takes one event, returns the value (``MISSING`` when undefined).
+
+Inside ``@arrayPath`` and ``@transform`` the "event" is an item or an intermediate result,
+which may be any value; resolvers read it with path getters, which accept any value."""
 
 
 class Context(Protocol):
-    """What a directive's compile function may use: compile a sub-mapping, report a problem."""
+    """What a directive's compile function uses: compile a sub-mapping."""
 
     def compile(self, value: object, location: str) -> Resolver:
-        """Validate and compile the mapping ``value`` found at JSON pointer ``location``."""
-        ...
-
-    def problem(self, location: str, message: str) -> None:
-        """Record a problem at ``location``; compilation goes on to find the others."""
+        """Compile the (valid) mapping ``value`` found at JSON pointer ``location``."""
         ...
 
 
 CompileFn = Callable[[Any, str, Context], Resolver]
-"""``compile(argument, location_of_argument, context) -> Resolver``."""
+"""``compile(argument, location_of_argument, context) -> Resolver``.
+
+The argument has passed validation against the mapping schema, so it has the shape the
+schema describes, and its paths and templates parse."""
 
 ReferencesFn = Callable[[Any, Callable[[str], None], Callable[[object], None]], None]
 """``references(argument, add_path, walk_mapping)``: report the event paths an argument reads."""
@@ -50,7 +50,3 @@ def constant(value: Any) -> Resolver:
         return value
 
     return resolve_constant
-
-
-INVALID: Resolver = constant(MISSING)
-"""Returned after a problem was reported; never reaches a caller (compiling then fails)."""

@@ -1,79 +1,57 @@
-"""Validate and compile a mapping in one walk; the result resolves events without re-checking."""
+"""Compile a mapping once: validate it, then build resolvers that do no parsing per event."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import MappingError, MappingResolutionError, Problem
-from .base import INVALID, Resolver, constant
-from .directives import DIRECTIVES, NOT_YET_SUPPORTED
+from ..errors import MappingError, MappingResolutionError
+from .base import Resolver, constant
+from .directives import DIRECTIVES
+from .directives.transform import transformed
 from .missing import MISSING
-from .values import JSON_SCALARS, METADATA_KEY, child, directive_keys, kind_of
+from .validate import problems_in
+from .values import child, directive_keys, kind_of, plain_json
+
+INTERNAL_DIRECTIVE = "__segment_internal_directive"
+"""A root key whose ``@transform`` is applied to the event before the other root fields."""
 
 
 class Compiler:
-    """One compilation. ``compile`` returns a resolver and records every problem it finds."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def problem(self, location: str, message: str) -> None:
-        """Record a problem; compiling goes on so that all problems are reported at once."""
-        self.problems.append(Problem(location=location, message=message))
+    """Builds resolvers for parts of a valid mapping (plain dicts and lists, see
+    :func:`plain_json`); the :class:`~.base.Context` that directives compile with."""
 
     def compile(self, value: object, location: str) -> Resolver:
-        """Compile the mapping ``value`` found at JSON pointer ``location``."""
-        if value is MISSING or isinstance(value, JSON_SCALARS):
-            return constant(value)
-        if isinstance(value, Mapping):
+        """Compile the valid mapping ``value`` found at JSON pointer ``location``."""
+        if isinstance(value, dict):
             keys = directive_keys(value)
             if keys:
-                return self._directive(value, keys, location)
+                name = keys[0]
+                return DIRECTIVES[name].compile(value[name], child(location, name), self)
             return self._object(value, location)
-        if isinstance(value, list | tuple):
-            return self._list(value, location)
-        self.problem(
-            location,
-            "a mapping must be JSON data (object, array, string, number, boolean or null), "
-            f"but this is {kind_of(value)}",
-        )
-        return INVALID
-
-    def _directive(self, value: Mapping[Any, Any], keys: list[str], location: str) -> Resolver:
-        names = [key for key in value if key != METADATA_KEY]
-        if len(names) != 1:
-            listed = ", ".join(repr(key) for key in names)
-            self.problem(
-                location,
-                f"a directive object must have exactly one key, but it has {len(names)}: {listed}",
+        if isinstance(value, list):
+            items = tuple(
+                self.compile(item, child(location, index)) for index, item in enumerate(value)
             )
-        resolver = INVALID
-        for key in keys:
-            directive = DIRECTIVES.get(key)
-            if directive is not None:
-                resolver = directive.compile(value[key], child(location, key), self)
-            elif key in NOT_YET_SUPPORTED:
-                self.problem(location, f"directive {key} is not supported yet")
-            else:
-                known = ", ".join(sorted(DIRECTIVES))
-                self.problem(location, f"unknown directive {key} (known directives: {known})")
-        return resolver if len(names) == 1 else INVALID
+            return _build_list(items)
+        return constant(value)
 
-    def _object(self, value: Mapping[Any, Any], location: str) -> Resolver:
-        fields: list[tuple[str, Resolver]] = []
-        for key, item in value.items():
-            if not isinstance(key, str):
-                self.problem(location, f"object keys must be strings, but {key!r} is not")
-            elif item is not MISSING:
-                fields.append((key, self.compile(item, child(location, key))))
-        return _build_object(tuple(fields))
-
-    def _list(self, value: list[Any] | tuple[Any, ...], location: str) -> Resolver:
-        items = tuple(
-            self.compile(item, child(location, index)) for index, item in enumerate(value)
+    def compile_root(self, document: object) -> Resolver:
+        """Compile a whole mapping, with upstream's root-level ``__segment_internal_directive``."""
+        if not isinstance(document, dict) or INTERNAL_DIRECTIVE not in document:
+            return self.compile(document, "")
+        location = child(child("", INTERNAL_DIRECTIVE), "@transform")
+        apply = document[INTERNAL_DIRECTIVE]["@transform"]["apply"]
+        fields = {key: item for key, item in document.items() if key != INTERNAL_DIRECTIVE}
+        return transformed(
+            self.compile(apply, child(location, "apply")), self._object(fields, ""), location
         )
-        return _build_list(items)
+
+    def _object(self, value: dict[str, Any], location: str) -> Resolver:
+        fields = tuple(
+            (key, self.compile(item, child(location, key))) for key, item in value.items()
+        )
+        return _build_object(fields)
 
 
 def _build_object(fields: tuple[tuple[str, Resolver], ...]) -> Resolver:
@@ -110,10 +88,11 @@ def compile_mapping(mapping: object) -> Resolver:
     The returned resolver takes one event (an object) and returns the mapped value, or
     ``MISSING``. It does no parsing and no validation of the mapping.
     """
-    compiler = Compiler()
-    root = compiler.compile(mapping, "")
-    if compiler.problems:
-        raise MappingError(compiler.problems)
+    document = plain_json(mapping)
+    problems = problems_in(document)
+    if problems:
+        raise MappingError(problems)
+    root = Compiler().compile_root(document)
 
     def resolve(event: Mapping[str, Any]) -> Any:
         if type(event) is not dict and not isinstance(event, Mapping):

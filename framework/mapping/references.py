@@ -11,9 +11,11 @@ from .values import directive_keys
 def referenced_paths(mapping: object) -> list[str]:
     """The paths a mapping reads, in order, each once, as written.
 
-    ``@path`` gives its path string, ``@template`` its placeholders (trimmed), ``@literal``
-    nothing; other directives and plain objects and arrays are searched. The mapping is not
-    validated: this works on invalid mappings too, as far as it can.
+    ``@path`` gives its path string, ``@template`` its placeholders (trimmed), ``@liquid``
+    the event variables its template reads, ``@arrayPath`` its path string; other directives
+    and plain objects and arrays are searched (paths inside an ``@arrayPath`` shape or a
+    ``@transform`` mapping are given as written, though they read an item or a result). The
+    mapping is not validated: this works on invalid mappings too, as far as it can.
     """
     found: dict[str, None] = {}
 

@@ -1,16 +1,45 @@
-"""Check a mapping without keeping the compiled result."""
+"""Check a mapping against the mapping schema; every problem at once, in document order."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import Problem
-from .compiler import Compiler
+from .messages import problem_of
+from .schema import schema_errors
+from .values import child, plain_json
 
 
 def validate_mapping(mapping: object) -> list[Problem]:
     """Every problem in ``mapping`` (empty if it is valid), each at a JSON pointer.
 
-    This runs the same walk as :func:`compile_mapping`, so the two can never disagree.
+    The structure is checked by the schema (:func:`mapping_json_schema`); paths, templates
+    and Liquid templates by parsing them. :func:`compile_mapping` runs the same check.
     """
-    compiler = Compiler()
-    compiler.compile(mapping, "")
-    return compiler.problems
+    return problems_in(plain_json(mapping))
+
+
+def problems_in(document: Any) -> list[Problem]:
+    """The problems in ``document`` (already :func:`plain_json`), without duplicates."""
+    problems = list(dict.fromkeys(problem_of(error) for error in schema_errors(document)))
+    if len(problems) > 1:
+        order = _document_order(document)
+        problems.sort(key=lambda problem: order[problem.location])
+    return problems
+
+
+def _document_order(document: Any) -> dict[str, int]:
+    """Each JSON pointer in ``document``, numbered in reading order."""
+    order: dict[str, int] = {}
+
+    def visit(value: Any, location: str) -> None:
+        order.setdefault(location, len(order))
+        if isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, child(location, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, child(location, index))
+
+    visit(document, "")
+    return order

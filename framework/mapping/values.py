@@ -8,11 +8,6 @@ from typing import Any
 from .missing import MISSING
 
 DIRECTIVE_PREFIX = "@"
-METADATA_KEY = "_metadata"
-"""A key allowed next to a directive (upstream UI metadata); it is ignored."""
-
-JSON_SCALARS = (str, int, float, type(None))
-"""Types of literal scalars (``bool`` is an ``int``)."""
 
 
 def directive_keys(value: Mapping[Any, Any]) -> list[str]:
@@ -57,11 +52,11 @@ def has_value(value: object) -> bool:
     return not (isinstance(value, str) and (not value or value.isspace()))
 
 
-def copy_json(value: Any) -> Any:
-    """A fresh copy of the containers (``dict``/``list``) in JSON data; scalars are shared."""
-    kind = type(value)
-    if kind is dict:
-        return {key: copy_json(item) for key, item in value.items()}
-    if kind is list:
-        return [copy_json(item) for item in value]
+def plain_json(value: Any) -> Any:
+    """A copy of a mapping in plain containers: any mapping becomes a dict and a tuple a list.
+    Other values are kept as they are, for validation to accept or reject."""
+    if isinstance(value, Mapping):
+        return {key: plain_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(item) for item in value]
     return value

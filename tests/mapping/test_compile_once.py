@@ -1,4 +1,4 @@
-"""Compile once, resolve per event: resolving does no parsing or validation, and is fast."""
+"""Compile once, resolve per event: resolving does no parsing or validation."""
 
 from __future__ import annotations
 
@@ -7,16 +7,32 @@ from typing import Any, NoReturn
 import pytest
 
 from framework.mapping import compile_mapping, first_of, path, paths
-from framework.mapping.directives import lookup
+from framework.mapping.directives import DIRECTIVES, lookup
 
 MAPPING: dict[str, Any] = {
     "email": first_of("$.email", "$.properties.email", "$.context.traits.email"),
     "user_id": path("$.userId"),
-    "name": path('$.properties["first name"]'),
+    "name": {"@case": {"operator": "upper", "value": path('$.properties["first name"]')}},
     "points": {"@if": {"exists": path("$.properties.points"), "then": path("$.properties.points")}},
     "greeting": {"@template": "Hi {{properties.first name}}!"},
     "sku": path("$.properties.products[0].sku"),
     "kind": {"@literal": "purchase"},
+    "slug": {
+        "@replace": {
+            "pattern": "A",
+            "replacement": "-",
+            "ignorecase": True,
+            "value": path('$.properties["first name"]'),
+        }
+    },
+    "skus": {"@arrayPath": ["$.properties.products", {"code": path("$.sku")}]},
+    "encoded": {"@json": {"mode": "encode", "value": path("$.properties.products")}},
+    "decoded": {"@json": {"mode": "decode", "value": path("$.properties.raw")}},
+    "flat": {"@flatten": {"value": path("$.properties.nested"), "separator": "_"}},
+    "merged": {"@merge": {"objects": [{"a": 0, "b": 0}, path("$.properties.nested")]}},
+    "moved": {"@transform": {"apply": {"x": path("$.userId")}, "mapping": {"y": path("$.x")}}},
+    "kept": {"@excludeWhenNull": path("$.properties.nested")},
+    "liquid": {"@liquid": "{{ properties['first name'] | downcase }}"},
 }
 EVENT: dict[str, Any] = {
     "userId": "u1",
@@ -26,38 +42,68 @@ EVENT: dict[str, Any] = {
         "first name": "Ann",
         "points": 5,
         "products": [{"sku": "X"}],
+        "raw": '{"ok":true}',
+        "nested": {"a": {"b": 1}, "c": None},
     },
 }
 EXPECTED = {
     "email": "a@b.c",
     "user_id": "u1",
-    "name": "Ann",
+    "name": "ANN",
     "points": 5,
     "greeting": "Hi Ann!",
     "sku": "X",
     "kind": "purchase",
+    "slug": "-nn",
+    "skus": [{"code": "X"}],
+    "encoded": '[{"sku":"X"}]',
+    "decoded": {"ok": True},
+    "flat": {"a_b": 1, "c": None},
+    "merged": {"a": {"b": 1}, "b": 0, "c": None},
+    "moved": {"y": "u1"},
+    "kept": {"a": {"b": 1}},
+    "liquid": "ann",
 }
+FORBIDDEN = (
+    "framework.mapping.validate.validate_mapping",
+    "framework.mapping.validate.problems_in",
+    "framework.mapping.compiler.problems_in",
+    "framework.mapping.schema._validator",
+    "framework.mapping.compiler.Compiler.compile",
+    "framework.mapping.paths.parse_path",
+    "framework.mapping.directives.lookup.parse_path",
+    "framework.mapping.directives.template.parse_path",
+    "framework.mapping.directives.template.parse_template",
+    "framework.mapping.directives.liquid.parse_liquid",
+    "framework.mapping.liquid_engine.parse_liquid",
+    "liquid.Environment.from_string",
+    "re.compile",
+)
 
 
 def _forbidden(*args: Any, **kwargs: Any) -> NoReturn:
     raise AssertionError("called while resolving")
 
 
+def test_the_mapping_uses_every_directive() -> None:
+    used = {key for value in MAPPING.values() for key in value if key.startswith("@")}
+    assert used | {"@path", "@first"} == set(DIRECTIVES)
+
+
 def test_resolving_does_not_validate_or_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     resolve = compile_mapping(MAPPING)
-    for target in (
-        "framework.mapping.validate.validate_mapping",
-        "framework.mapping.compiler.Compiler.compile",
-        "framework.mapping.compiler.Compiler.problem",
-        "framework.mapping.paths.parse_path",
-        "framework.mapping.directives.lookup.parse_path",
-        "framework.mapping.directives.template.parse_path",
-        "framework.mapping.directives.template.parse_template",
-        "re.compile",
-    ):
+    for target in FORBIDDEN:
         monkeypatch.setattr(target, _forbidden)
     assert resolve(EVENT) == EXPECTED
-    assert resolve({}) == {"greeting": "Hi !", "kind": "purchase"}
+    assert resolve({}) == {
+        "greeting": "Hi !",
+        "kind": "purchase",
+        "slug": "",
+        "flat": {},
+        "merged": {"a": 0, "b": 0},
+        "moved": {},
+        "liquid": "",
+    }
     with pytest.raises(AssertionError) as raised:  # no match=: pytest would call re.compile
         compile_mapping(MAPPING)  # the patches do catch compiling
     assert raised.value.args == ("called while resolving",)

@@ -12,9 +12,14 @@ from framework.mapping import MISSING, compile_mapping, validate_mapping
 # --- @literal ------------------------------------------------------------------------------
 
 
-def test_literal_is_not_read_as_a_mapping() -> None:
-    value = {"@context": "https://schema.org", "@type": "Person", "name": {"@path": "$.n"}}
-    assert compile_mapping({"@literal": value})({"n": "x"}) == value
+def test_literal_resolves_its_value_as_a_mapping() -> None:
+    value = {"name": {"@path": "$.n"}, "tags": ["x", {"@path": "$.t"}]}
+    assert compile_mapping({"@literal": value})({"n": "N"}) == {"name": "N", "tags": ["x"]}
+
+
+def test_literal_keeps_values_that_would_read_differently() -> None:
+    assert compile_mapping({"flag": {"@literal": False}})({}) == {"flag": False}
+    assert compile_mapping({"@literal": "{{not a template}}"})({}) == "{{not a template}}"
 
 
 def test_literal_hands_out_fresh_copies() -> None:
@@ -36,6 +41,12 @@ def test_literal_must_be_json() -> None:
     problems = validate_mapping({"x": {"@literal": {"ok": 1, "bad": {1, 2}}}})
     assert [problem.location for problem in problems] == ["/x/@literal/bad"]
     assert "a set" in problems[0].message
+
+
+def test_literal_directives_are_checked() -> None:
+    problems = validate_mapping({"@literal": {"@type": "Person"}})
+    assert [problem.location for problem in problems] == ["/@literal"]
+    assert problems[0].message.startswith("unknown directive @type")
 
 
 # --- @if -----------------------------------------------------------------------------------
@@ -77,11 +88,11 @@ def test_if_branches_are_resolved_lazily() -> None:
 @pytest.mark.parametrize(
     ("argument", "locations", "words"),
     [
-        ({"then": 1}, ["/@if"], "needs a condition"),
-        ({"exists": 1, "blank": 1}, ["/@if"], "one condition"),
-        ({"exists": 1, "than": 2}, ["/@if/than"], "unknown key 'than'"),
-        ("$.a", ["/@if"], "a string"),
-        ({"@path": "$.a"}, ["/@if"], "a directive"),
+        ({"then": 1}, ["/@if"], "exactly one of the keys 'exists', 'blank', but it has none"),
+        ({"exists": 1, "blank": 1}, ["/@if"], "but it has the keys 'exists', 'blank'"),
+        ({"exists": 1, "than": 2}, ["/@if"], "unknown key 'than' (allowed: blank, else"),
+        ("$.a", ["/@if"], "but it is a string"),
+        ({"@path": "$.a"}, ["/@if", "/@if"], "unknown key '@path'"),
         (
             {"exists": {"@nope": 1}, "then": {"@path": 1}},
             ["/@if/exists", "/@if/then/@path"],

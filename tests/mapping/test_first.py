@@ -82,7 +82,7 @@ def test_stops_at_the_first_value() -> None:
 @pytest.mark.parametrize(
     ("mapping", "location", "words"),
     [
-        ({"@first": []}, "/@first", "an empty array"),
+        ({"@first": []}, "/@first", "should have at least 1 item, but it has 0"),
         ({"@first": "$.a"}, "/@first", "a string"),
         ({"@first": {"@path": "$.a"}}, "/@first", "a directive"),
         ({"x": {"@first": [{"@path": "$.a"}, {"@path": 1}]}}, "/x/@first/1/@path", "a number"),

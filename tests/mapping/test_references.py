@@ -18,7 +18,8 @@ from framework.mapping import first_of, path, referenced_paths
         ),
         (path("$.a"), ["$.a"]),
         ("literal", []),
-        ({"@literal": {"@path": "$.not.read"}}, []),
+        ({"@literal": {"@path": "$.read"}}, ["$.read"]),
+        ({"@literal": "$.not.read"}, []),
         ({"@template": "{{ a.b }} and {{{c}}}"}, ["a.b", "c"]),
         (
             {"@if": {"exists": path("$.x"), "then": path("$.y"), "else": {"@template": "{{z}}"}}},
@@ -30,7 +31,20 @@ from framework.mapping import first_of, path, referenced_paths
         ),
         ({"@path": {"@path": "$.where"}}, ["$.where"]),
         ({"x": {"@path": "$.a", "_metadata": {"@path": "$.meta"}}}, ["$.a"]),
-        ({"x": {"@case": {"value": path("$.later")}}}, ["$.later"]),
+        ({"x": {"@case": {"operator": "upper", "value": path("$.c")}}}, ["$.c"]),
+        ({"@replace": {"pattern": "$.no", "value": path("$.r")}}, ["$.r"]),
+        ({"@arrayPath": ["$.items", {"id": path("$.id")}]}, ["$.items", "$.id"]),
+        ({"@arrayPath": [path("$.items")]}, ["$.items"]),
+        ({"@liquid": "{% assign x = a.b %}{{ x }} {{ c | upcase }} {{ a.b }}"}, ["a.b", "c"]),
+        ({"@liquid": "{% for x in y %}"}, []),
+        (
+            {"@merge": {"objects": [path("$.m"), {"@excludeWhenNull": path("$.n")}]}},
+            ["$.m", "$.n"],
+        ),
+        (
+            {"@transform": {"apply": {"x": path("$.a")}, "mapping": {"y": path("$.x")}}},
+            ["$.a", "$.x"],
+        ),
         ({"bad": {"@path": 5}, "ok": path("$.ok")}, ["$.ok"]),
     ],
 )

@@ -13,13 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..base import INVALID, Context, Directive, Resolver
+from ..base import Context, Directive, Resolver
 from ..missing import MISSING
-from ..values import child, is_directive, kind_of
-
-_CONDITIONS = ("exists", "blank")
-_BRANCHES = ("then", "else")
-_ALLOWED = (*_CONDITIONS, *_BRANCHES)
+from ..values import child
 
 
 def _exists(value: object) -> bool:
@@ -34,40 +30,17 @@ _TESTS: dict[str, Callable[[object], bool]] = {"exists": _exists, "blank": _not_
 
 
 def compile_if(argument: Any, location: str, context: Context) -> Resolver:
-    """Check the shape, compile the condition and both branches."""
-    if not isinstance(argument, Mapping) or is_directive(argument):
-        context.problem(
-            location,
-            "@if must be an object with a condition ('exists' or 'blank') and 'then'/'else', "
-            f"but it is {kind_of(argument)}",
-        )
-        return INVALID
-    ok = True
-    for key in argument:
-        if key not in _ALLOWED:
-            ok = False
-            context.problem(
-                child(location, str(key)),
-                f"@if has an unknown key {key!r} (allowed: {', '.join(_ALLOWED)})",
-            )
-    conditions = [key for key in _CONDITIONS if key in argument]
-    if not conditions:
-        ok = False
-        context.problem(location, "@if needs a condition: 'exists' or 'blank'")
-    elif len(conditions) > 1:
-        ok = False
-        context.problem(location, "@if must have one condition, but it has 'exists' and 'blank'")
-    parts = {
+    """Compile the condition and the branches that are given."""
+    kind = "exists" if "exists" in argument else "blank"
+    test = _TESTS[kind]
+    condition = context.compile(argument[kind], child(location, kind))
+    branches = {
         key: context.compile(argument[key], child(location, key))
-        for key in _ALLOWED
+        for key in ("then", "else")
         if key in argument
     }
-    if not ok:
-        return INVALID
-    test = _TESTS[conditions[0]]
-    condition = parts[conditions[0]]
-    then = parts.get("then")
-    otherwise = parts.get("else")
+    then = branches.get("then")
+    otherwise = branches.get("else")
 
     def resolve_if(event: Mapping[str, Any]) -> Any:
         branch = then if test(condition(event)) else otherwise

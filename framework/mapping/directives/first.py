@@ -9,18 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..base import INVALID, Context, Directive, Resolver
+from ..base import Context, Directive, Resolver
 from ..missing import MISSING
-from ..values import child, kind_of
+from ..values import child
 
 
 def compile_first(argument: Any, location: str, context: Context) -> Resolver:
-    """The argument must be a non-empty array of mappings."""
-    if not isinstance(argument, list | tuple) or not argument:
-        context.problem(
-            location, f"@first must be a non-empty array of mappings, but it is {kind_of(argument)}"
-        )
-        return INVALID
+    """Compile each option (the argument is a non-empty array of mappings)."""
     options = tuple(
         context.compile(item, child(location, index)) for index, item in enumerate(argument)
     )

@@ -5,29 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..base import INVALID, Context, Directive, Resolver
+from ..base import Context, Directive, Resolver
 from ..dynamic import per_event_text
-from ..paths import PathSyntaxError, compile_getter, parse_path
-from ..values import is_directive, kind_of
+from ..paths import compile_getter, parse_path
 
 
 def compile_path(argument: Any, location: str, context: Context) -> Resolver:
     """A path string, or a directive giving the path string for each event (upstream allows it)."""
     if isinstance(argument, str):
-        try:
-            return compile_getter(parse_path(argument))
-        except PathSyntaxError as error:
-            context.problem(location, str(error))
-            return INVALID
-    if is_directive(argument):
-        return per_event_text(context.compile(argument, location), location, "@path", _getter)
-    context.problem(
-        location, f"@path must be a path string or a directive, but it is {kind_of(argument)}"
-    )
-    return INVALID
+        return path_getter(argument)
+    return per_event_text(context.compile(argument, location), location, "@path", path_getter)
 
 
-def _getter(text: str) -> Resolver:
+def path_getter(text: str) -> Resolver:
+    """A resolver reading the (valid) path ``text``."""
     return compile_getter(parse_path(text))
 
 

@@ -2,24 +2,21 @@
 
 Upstream semantics (mustache-like, no HTML escaping in either form): the placeholder's
 content, trimmed, is a path (same syntax as ``@path``, ``$.`` optional); MISSING and null
-become ``""``. Our choices where upstream is JavaScript-specific: booleans render as
-``true``/``false``, whole floats without ``.0`` (``1.0`` -> ``"1"``), objects and arrays as
-compact JSON. The template is parsed once; a value put in is never read as a template.
+become ``""``. Values are written as upstream writes them (:func:`~..text.to_text`):
+booleans as ``true``/``false``, whole floats without ``.0``, objects and arrays as compact
+JSON. The template is parsed once; a value put in is never read as a template.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Callable
 from typing import Any
 
-from ..base import INVALID, Context, Directive, Resolver
+from ..base import Context, Directive, Resolver
 from ..dynamic import per_event_text
-from ..missing import MISSING
 from ..paths import Getter, PathSyntaxError, compile_getter, parse_path
-from ..values import is_directive, kind_of
+from ..text import to_text
 
 _PLACEHOLDER = re.compile(r"\{\{\{([^}]+)\}\}\}|\{\{([^}]+)\}\}")
 
@@ -43,11 +40,15 @@ def parse_template(template: str) -> Renderer:
     for match in _PLACEHOLDER.finditer(template):
         key = (match.group(1) or match.group(2)).strip()
         if not key:
-            raise TemplateSyntaxError(f"empty placeholder {match.group()!r} in {template!r}")
+            raise TemplateSyntaxError(
+                f"invalid template: empty placeholder {match.group()!r} in {template!r}"
+            )
         try:
             getters.append(compile_getter(parse_path(key)))
         except PathSyntaxError as error:
-            raise TemplateSyntaxError(f"placeholder {match.group()!r}: {error}") from error
+            raise TemplateSyntaxError(
+                f"invalid template: placeholder {match.group()!r}: {error}"
+            ) from error
         literals.append(template[position : match.start()])
         position = match.end()
     literals.append(template[position:])
@@ -74,43 +75,13 @@ def _renderer(literals: list[str], getters: list[Getter]) -> Renderer:
     return render
 
 
-def to_text(value: Any) -> str:
-    """How a value is written into a template."""
-    if isinstance(value, str):
-        return value
-    if value is MISSING or value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
-        return repr(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
 def compile_template(argument: Any, location: str, context: Context) -> Resolver:
     """A template string, or a directive giving the template for each event."""
     if isinstance(argument, str):
-        try:
-            return parse_template(argument)
-        except TemplateSyntaxError as error:
-            context.problem(location, f"invalid template: {error}")
-            return INVALID
-    if is_directive(argument):
-        return per_event_text(
-            context.compile(argument, location), location, "@template", parse_template
-        )
-    context.problem(
-        location, f"@template must be a string or a directive, but it is {kind_of(argument)}"
+        return parse_template(argument)
+    return per_event_text(
+        context.compile(argument, location), location, "@template", parse_template
     )
-    return INVALID
 
 
 def _references(argument: Any, add: Callable[[str], None], walk: Callable[[object], None]) -> None:

@@ -1,0 +1,48 @@
+"""``@json``: ``{"mode": "encode" | "decode", "value": <mapping>}``.
+
+* ``encode``: the value as compact JSON text, written as upstream's ``JSON.stringify``
+  (see :func:`~..text.to_json_text`); MISSING stays MISSING, null gives ``"null"``.
+* ``decode``: a string parsed as JSON; a string that is not JSON (``NaN`` included), and
+  any value that is not a string, is given as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from ..base import Context, Directive, Resolver
+from ..missing import MISSING
+from ..text import to_json_text
+from ..values import child
+
+
+def compile_json(argument: Any, location: str, context: Context) -> Resolver:
+    """Compile the value; pick encoding or decoding once."""
+    value = context.compile(argument["value"], child(location, "value"))
+    if argument["mode"] == "encode":
+
+        def resolve_encode(event: Mapping[str, Any]) -> Any:
+            result = value(event)
+            return MISSING if result is MISSING else to_json_text(result)
+
+        return resolve_encode
+
+    def resolve_decode(event: Mapping[str, Any]) -> Any:
+        result = value(event)
+        if not isinstance(result, str):
+            return result
+        try:
+            return json.loads(result, parse_constant=_not_json)
+        except ValueError:
+            return result
+
+    return resolve_decode
+
+
+def _not_json(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+JSON = Directive("@json", compile_json)

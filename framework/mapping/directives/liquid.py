@@ -1,0 +1,45 @@
+"""``@liquid``: a Liquid template rendered with the event as its variables.
+
+The template is parsed once, when compiling (see :mod:`~..liquid_engine` for the disabled
+tags and filters and the resource limits). Values are written as python-liquid writes
+them (a float ``1.0`` as ``1.0``, where upstream's liquidjs writes ``1``). A failure while
+rendering (a limit reached, a filter given a wrong argument) raises
+:class:`~framework.errors.MappingResolutionError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from liquid.exceptions import LiquidError
+
+from ...errors import MappingResolutionError
+from ..base import Context, Directive, Resolver
+from ..liquid_engine import LiquidTemplateError, parse_liquid, variable_paths
+
+
+def compile_liquid(argument: Any, location: str, context: Context) -> Resolver:
+    """Parse the template (the argument is a valid template string)."""
+    template = parse_liquid(argument)
+
+    def resolve_liquid(event: Mapping[str, Any]) -> Any:
+        try:
+            return template.render(event) if isinstance(event, Mapping) else template.render()
+        except LiquidError as error:
+            raise MappingResolutionError(f"{location}: {error.message}") from error
+
+    return resolve_liquid
+
+
+def _references(argument: Any, add: Callable[[str], None], walk: Callable[[object], None]) -> None:
+    if isinstance(argument, str):
+        try:
+            template = parse_liquid(argument)
+        except LiquidTemplateError:
+            return
+        for path in variable_paths(template):
+            add(path)
+
+
+LIQUID = Directive("@liquid", compile_liquid, _references)
