@@ -24,7 +24,6 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A decimal number as written in JSON or JavaScript (not Python-only forms such as "1_000",
 # "nan", "infinity" or non-ASCII digits).
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-_FRACTIONAL = re.compile(r"[.eE]")
 
 
 def _kind(value: object) -> str:
@@ -45,16 +44,22 @@ def _fail(kind: str, message: str, value: object) -> PydanticCustomError:
 
 
 def _number(value: object, *, strict: bool) -> int | float:
+    if type(value) is int:
+        return value
     if isinstance(value, str) and not strict:
         text = value.strip()
         if not _NUMERIC.fullmatch(text):
             raise _fail("number_type", "expected a number, got a non-numeric string", value)
-        value = float(text) if _FRACTIONAL.search(text) else int(text)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+        if "." not in text and "e" not in text and "E" not in text:
+            return int(text)
+        number = float(text)
+    elif type(value) is float:
+        number = value
+    else:
         raise _fail("number_type", "expected a number, got {got}", value)
-    if not math.isfinite(value):
+    if not math.isfinite(number):
         raise _fail("finite_number", "expected a finite number", value)
-    return value
+    return number
 
 
 def _integer(value: object, *, strict: bool) -> int:
