@@ -22,6 +22,8 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/actions schemas --check
+	$(BIN)/actions docs --check
+	$(BIN)/actions validate
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from framework.cli import destinations, languages
+from framework.cli import authoring, destinations, languages
 from framework.cli.common import EXIT_OK, EXIT_USAGE, UsageError
 from framework.errors import ActionsError
 
@@ -30,4 +30,5 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     destinations.register(commands)
     languages.register(commands)
+    authoring.register(commands)
     return parser

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker, validators  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator, FormatChecker, validators
 
 from .formats import FORMATS
 from .missing import MISSING
@@ -41,7 +41,7 @@ def _validator() -> Any:
     for name, check in FORMATS.items():
         checker.checks(name, raises=ValueError)(check)
     types = Draft202012Validator.TYPE_CHECKER.redefine("null", _is_null)
-    validator = validators.extend(Draft202012Validator, type_checker=types)
+    validator = validators.extend(Draft202012Validator, type_checker=types)  # type: ignore[no-untyped-call]
     return validator(_schema(), format_checker=checker)
 
 

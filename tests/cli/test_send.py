@@ -373,7 +373,7 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert perkville["presets"] == [
         {"name": "Award Points", "action": "award_points", "subscription": 'type = "track"'}
     ]
-    assert perkville["origin"] == "destinations.perkville"
+    assert perkville["origin"] == "built-in destinations.perkville"
 
 
 def test_console_script_reads_standard_input() -> None:

@@ -1,0 +1,184 @@
+"""``actions docs``: a Markdown catalog page per destination, generated from its definition.
+
+Pages are deterministic and live under ``docs/destinations/<slug>.md``; ``--check`` fails
+naming every page that is missing, stale or no longer generated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from framework.definition import Action, Destination
+from framework.fields import Field
+from framework.mapping import MISSING
+
+METHODS = ("track", "identify", "page", "screen", "group", "alias")
+_TYPE_CONDITION = re.compile(r'\btype\s*=\s*"(\w+)"')
+
+
+def render_page(destination: Destination) -> str:
+    """The Markdown page of one destination."""
+    lines = [f"# {destination.name} destination", "", _one_line(destination.description), ""]
+    lines += _getting_started(destination)
+    lines += ["## Settings", "", *_settings_table(destination), ""]
+    lines += ["## Supported methods", "", *_methods_table(destination), ""]
+    lines += ["## Presets", "", *_presets_table(destination), ""]
+    lines += ["## Actions", ""]
+    for slug, action in destination.actions.items():
+        lines += _action_section(slug, action)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _getting_started(destination: Destination) -> list[str]:
+    slug = destination.slug
+    steps = [
+        "## Getting started",
+        "",
+        "1. Write the settings below in a JSON file (its JSON Schema is "
+        f"`schemas/destinations/{slug}/settings.schema.json`).",
+    ]
+    if destination.authentication is not None:
+        steps.append(
+            f"1. Check the connection: `actions test-auth {slug} --settings settings.json`."
+        )
+    steps.append(
+        f"1. Send events: `actions send {slug} --settings settings.json events.ndjson` "
+        "(add `--dry-run --json` to see the requests without sending them). The presets "
+        "below decide which actions run."
+    )
+    if destination.base_url:
+        variable = f"ACTIONS_ENDPOINT_{slug.upper().replace('-', '_')}"
+        steps.append(
+            f"1. Requests go to `{destination.base_url}`; an operator can point them "
+            f"elsewhere with `--endpoint URL` or `{variable}`."
+        )
+    return [*steps, ""]
+
+
+def _settings_table(destination: Destination) -> list[str]:
+    if not destination.settings:
+        return ["This destination has no settings."]
+    rows = [
+        "| Setting | Label | Type | Required | Default | Description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, spec in destination.settings.items():
+        default = "—" if spec.default is MISSING else f"`{json.dumps(spec.default)}`"
+        rows.append(
+            _row(
+                f"`{key}`", spec.label, _type(spec), _yes(spec.required), default, spec.description
+            )
+        )
+    return rows
+
+
+def _methods_table(destination: Destination) -> list[str]:
+    methods = supported_methods(destination)
+    rows = ["| Method | Supported |", "|---|---|"]
+    return rows + [_row(method.capitalize(), _yes(method in methods)) for method in METHODS]
+
+
+def supported_methods(destination: Destination) -> set[str]:
+    """The event types the presets and default subscriptions select (all of them when a
+    subscription does not name a type)."""
+    subscriptions = [preset.subscription for preset in destination.presets] + [
+        action.default_subscription
+        for action in destination.actions.values()
+        if action.default_subscription
+    ]
+    methods: set[str] = set()
+    for subscription in subscriptions:
+        named = set(_TYPE_CONDITION.findall(subscription))
+        methods |= named if named else set(METHODS)
+    return methods
+
+
+def _presets_table(destination: Destination) -> list[str]:
+    if not destination.presets:
+        return ["This destination has no presets."]
+    rows = ["| Preset | Action | Subscription |", "|---|---|---|"]
+    return rows + [
+        _row(preset.name, f"`{preset.action}`", f"`{preset.subscription}`")
+        for preset in destination.presets
+    ]
+
+
+def _action_section(slug: str, action: Action) -> list[str]:
+    lines = [f"### {action.title} (`{slug}`)", "", _one_line(action.description), ""]
+    if action.default_subscription:
+        lines += [f"Default subscription: `{action.default_subscription}`", ""]
+    lines += [
+        "| Field | Label | Type | Required | Default mapping | Description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, spec in action.fields.items():
+        mapping = "—" if spec.default is MISSING else f"`{_compact(spec.default)}`"
+        lines.append(
+            _row(
+                f"`{name}`", spec.label, _type(spec), _yes(spec.required), mapping, spec.description
+            )
+        )
+    return [*lines, ""]
+
+
+def _type(spec: Field) -> str:
+    kind: str = spec.type
+    if spec.values is not None:
+        kind = f"object of {spec.values}"
+    if spec.format:
+        kind = f"{kind} ({spec.format})"
+    if spec.choices:
+        kind += ": " + ", ".join(f"`{choice.value}`" for choice in spec.choices)
+    if spec.multiple:
+        kind = f"list of {kind}"
+    return f"{kind} or null" if spec.allow_null else kind
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(_one_line(cell).replace("|", "\\|") for cell in cells) + " |"
+
+
+def write_pages(root: Path, destinations: Iterable[Destination]) -> list[Path]:
+    """Write every page under ``root``, removing pages no longer generated."""
+    pages = {f"{d.slug}.md": render_page(d) for d in destinations}
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("*.md"):
+        if old.name not in pages:
+            old.unlink()
+    written = []
+    for name, text in pages.items():
+        (root / name).write_text(text, encoding="utf-8")
+        written.append(root / name)
+    return written
+
+
+def stale_pages(root: Path, destinations: Iterable[Destination]) -> list[str]:
+    """One line per page under ``root`` that is missing, different or no longer generated."""
+    pages = {f"{d.slug}.md": render_page(d) for d in destinations}
+    problems = []
+    for name, text in pages.items():
+        path = root / name
+        if not path.exists():
+            problems.append(f"{path}: missing")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{path}: differs from the code")
+    problems += [
+        f"{old}: no longer generated" for old in sorted(root.glob("*.md")) if old.name not in pages
+    ]
+    return problems
