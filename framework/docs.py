@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -62,18 +62,7 @@ def _getting_started(destination: Destination) -> list[str]:
 def _settings_table(destination: Destination) -> list[str]:
     if not destination.settings:
         return ["This destination has no settings."]
-    rows = [
-        "| Setting | Label | Type | Required | Default | Description |",
-        "|---|---|---|---|---|---|",
-    ]
-    for key, spec in destination.settings.items():
-        default = "—" if spec.default is MISSING else f"`{json.dumps(spec.default)}`"
-        rows.append(
-            _row(
-                f"`{key}`", spec.label, _type(spec), _yes(spec.required), default, spec.description
-            )
-        )
-    return rows
+    return _fields_table(destination.settings, "Setting", "Default")
 
 
 def _methods_table(destination: Destination) -> list[str]:
@@ -111,18 +100,18 @@ def _action_section(slug: str, action: Action) -> list[str]:
     lines = [f"### {action.title} (`{slug}`)", "", _one_line(action.description), ""]
     if action.default_subscription:
         lines += [f"Default subscription: `{action.default_subscription}`", ""]
-    lines += [
-        "| Field | Label | Type | Required | Default mapping | Description |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, spec in action.fields.items():
-        mapping = "—" if spec.default is MISSING else f"`{_compact(spec.default)}`"
-        lines.append(
-            _row(
-                f"`{name}`", spec.label, _type(spec), _yes(spec.required), mapping, spec.description
-            )
+    return [*lines, *_fields_table(action.fields, "Field", "Default mapping"), ""]
+
+
+def _fields_table(fields: Mapping[str, Field], noun: str, default: str) -> list[str]:
+    """One row per field: name, label, type, required, default (value or mapping), help."""
+    rows = [f"| {noun} | Label | Type | Required | {default} | Description |", "|---" * 6 + "|"]
+    for name, spec in fields.items():
+        shown = "—" if spec.default is MISSING else f"`{_compact(spec.default)}`"
+        rows.append(
+            _row(f"`{name}`", spec.label, _type(spec), _yes(spec.required), shown, spec.description)
         )
-    return [*lines, ""]
+    return rows
 
 
 def _type(spec: Field) -> str:
@@ -154,12 +143,14 @@ def _row(*cells: str) -> str:
     return "| " + " | ".join(_one_line(cell).replace("|", "\\|") for cell in cells) + " |"
 
 
-def write_pages(root: Path, destinations: Iterable[Destination]) -> list[Path]:
-    """Write every page under ``root``, removing pages no longer generated."""
+def write_pages(
+    root: Path, destinations: Iterable[Destination], *, prune: bool = True
+) -> list[Path]:
+    """Write the pages under ``root``; with ``prune``, remove pages no longer generated."""
     pages = {f"{d.slug}.md": render_page(d) for d in destinations}
     root.mkdir(parents=True, exist_ok=True)
     for old in root.glob("*.md"):
-        if old.name not in pages:
+        if prune and old.name not in pages:
             old.unlink()
     written = []
     for name, text in pages.items():
@@ -168,8 +159,11 @@ def write_pages(root: Path, destinations: Iterable[Destination]) -> list[Path]:
     return written
 
 
-def stale_pages(root: Path, destinations: Iterable[Destination]) -> list[str]:
-    """One line per page under ``root`` that is missing, different or no longer generated."""
+def stale_pages(
+    root: Path, destinations: Iterable[Destination], *, prune: bool = True
+) -> list[str]:
+    """One line per page that is missing or different (with ``prune``, also per page
+    under ``root`` that is no longer generated)."""
     pages = {f"{d.slug}.md": render_page(d) for d in destinations}
     problems = []
     for name, text in pages.items():
@@ -178,7 +172,10 @@ def stale_pages(root: Path, destinations: Iterable[Destination]) -> list[str]:
             problems.append(f"{path}: missing")
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{path}: differs from the code")
-    problems += [
-        f"{old}: no longer generated" for old in sorted(root.glob("*.md")) if old.name not in pages
-    ]
+    if prune:
+        problems += [
+            f"{old}: no longer generated"
+            for old in sorted(root.glob("*.md"))
+            if old.name not in pages
+        ]
     return problems

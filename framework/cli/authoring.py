@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import get_args
 
-from framework.cli.common import EXIT_FAILED, EXIT_OK, UsageError
+from framework.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_or_write
 from framework.docs import stale_pages, write_pages
 from framework.lint import lint_registry
 from framework.registry import discover
@@ -87,15 +87,12 @@ def _docs(args: argparse.Namespace) -> int:
         if args.destination not in found:
             raise UsageError(f"unknown destination {args.destination!r}")
         found = {args.destination: found[args.destination]}
-    if args.check:
-        stale = stale_pages(args.dir, found.values())
-        for line in stale:
-            print(f"stale: {line}", file=sys.stderr)
-        if stale:
-            print("run `actions docs` to regenerate them", file=sys.stderr)
-            return EXIT_FAILED
-        print(f"pages in {args.dir} are up to date")
-        return EXIT_OK
-    for path in write_pages(args.dir, found.values()):
-        print(f"wrote {path}")
-    return EXIT_OK
+    chosen = list(found.values())
+    every = args.destination is None
+    return check_or_write(
+        args.check,
+        args.dir,
+        lambda: stale_pages(args.dir, chosen, prune=every),
+        lambda: write_pages(args.dir, chosen, prune=every),
+        "actions docs",
+    )

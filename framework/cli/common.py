@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -14,6 +14,28 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """Bad arguments, files or settings: reported on stderr with exit status 2."""
+
+
+def check_or_write(
+    check: bool,
+    folder: Path,
+    stale: Callable[[], list[str]],
+    write: Callable[[], list[Path]],
+    command: str,
+) -> int:
+    """``--check``: name each stale file and fail; otherwise write the files and list them."""
+    if not check:
+        for path in write():
+            print(f"wrote {path}")
+        return EXIT_OK
+    problems = stale()
+    for line in problems:
+        print(f"stale: {line}", file=sys.stderr)
+    if problems:
+        print(f"run `{command}` to regenerate them", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{folder} is up to date")
+    return EXIT_OK
 
 
 def read_json(path: Path, what: str) -> Any:

@@ -14,6 +14,7 @@ from framework.cli.common import (
     EXIT_OK,
     BadLine,
     UsageError,
+    check_or_write,
     read_events,
     read_json,
     write_line,
@@ -152,19 +153,14 @@ def _test_auth(args: argparse.Namespace) -> int:
 
 
 def _schemas(args: argparse.Namespace) -> int:
-    found = discover().destinations.values()
-    if args.check:
-        stale = stale_schemas(args.dir, found)
-        for line in stale:
-            print(f"stale: {line}", file=sys.stderr)
-        if stale:
-            print("run `actions schemas` to regenerate them", file=sys.stderr)
-            return EXIT_FAILED
-        print(f"schemas in {args.dir} are up to date")
-        return EXIT_OK
-    for path in write_schemas(args.dir, found):
-        print(f"wrote {path}")
-    return EXIT_OK
+    found = list(discover().destinations.values())
+    return check_or_write(
+        args.check,
+        args.dir,
+        lambda: stale_schemas(args.dir, found),
+        lambda: write_schemas(args.dir, found),
+        "actions schemas",
+    )
 
 
 def _read_mapping(path: Path, destination: Destination) -> dict[str, dict[str, Any]]:

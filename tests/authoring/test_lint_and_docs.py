@@ -145,5 +145,7 @@ def test_docs_check_names_stale_pages(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert f"{page}: differs from the code" in err
     assert f"{tmp_path / 'gone.md'}: no longer generated" in err
+    assert main(["docs", "perkville", "--dir", str(tmp_path)]) == 0
+    assert (tmp_path / "gone.md").exists(), "one destination's page leaves the others alone"
     write_pages(tmp_path, [perkville])
     assert not (tmp_path / "gone.md").exists()
