@@ -26,22 +26,34 @@ Settings = Mapping[str, Any]
 Payload = Mapping[str, Any]
 
 
+Signer = Callable[[bytes], Mapping[str, str]]
+
+
 @dataclass(frozen=True)
 class HttpRequest:
     """The request a ``perform`` or an authentication test asks the framework to send.
 
     ``url`` is a path joined to the destination's base URL (operator configuration), or an
-    absolute URL for destinations whose target is itself a setting.
+    absolute URL (``http://`` or ``https://``) for destinations whose target is itself a
+    setting; an absolute URL must pass the address guard (:mod:`framework.guard`).
+
+    ``sign``, when set, is called once with the exact body bytes that will be sent (compact
+    JSON; ``b""`` without a body) and returns headers to add, over every other header: for
+    signatures such as an HMAC of the body. A retry sends the same bytes and headers.
     """
 
     method: str
     url: str
     json: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    sign: Signer | None = None
 
 
 Perform = Callable[[Settings, Payload], HttpRequest]
+PerformBatch = Callable[[Settings, list[Payload]], HttpRequest]
+BatchSize = int | Callable[[Settings], int]
 Precheck = Callable[[Settings, Mapping[str, Any]], None]
+SettingsCheck = Callable[[Settings], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +63,15 @@ class Action:
     ``precheck`` sees the resolved, not yet validated, values and may reject the event
     (raise an :class:`IntegrationError`) before field validation: for rules that decide
     whether the event is for this action at all, such as an allowlist.
+
+    Batching: ``perform_batch(settings, payloads)`` builds ONE request for several validated
+    payloads (in input order); ``DestinationRunner.process_batch`` uses it, and an action
+    without it sends a batch's events one by one with ``perform``. ``max_batch_size`` caps
+    the payloads per request: an integer, or a function of the validated settings (to read
+    a setting such as ``batch_size``), called once when the runner is built; it must give a
+    positive integer, and may raise :class:`SettingsError` naming the setting. Without it,
+    all the payloads of one ``process_batch`` call that match a subscription go in one
+    request.
     """
 
     title: str
@@ -59,6 +80,8 @@ class Action:
     perform: Perform
     default_subscription: str | None = None
     precheck: Precheck | None = None
+    perform_batch: PerformBatch | None = None
+    max_batch_size: BatchSize | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +104,12 @@ class AuthenticationTest:
 
 @dataclass(frozen=True, eq=False)
 class Destination:
-    """A destination plugin: settings, actions, presets, authentication and shared headers."""
+    """A destination plugin: settings, actions, presets, authentication and shared headers.
+
+    ``check_settings`` sees the validated settings when a runner is built and may refuse
+    them (raise :class:`SettingsError` naming the setting) for rules field declarations
+    cannot express: a range, settings that depend on each other.
+    """
 
     name: str
     slug: str
@@ -92,6 +120,7 @@ class Destination:
     base_url: str | None = None
     authentication: AuthenticationTest | None = None
     extend_request: Callable[[Settings], Mapping[str, str]] | None = None
+    check_settings: SettingsCheck | None = None
 
     def __post_init__(self) -> None:
         problems = _check_destination(self)
@@ -109,6 +138,8 @@ def _check_destination(dest: Destination) -> list[str]:
     if not dest.description.strip():
         problems.append("description: must not be empty")
     problems += _check_fields(dest.settings, "settings", is_setting=True)
+    if dest.check_settings is not None and not callable(dest.check_settings):
+        problems.append("check_settings: must be callable")
     for slug, action in dest.actions.items():
         problems += _check_action(slug, action)
     for preset in dest.presets:
@@ -127,12 +158,28 @@ def _check_action(slug: str, action: Action) -> list[str]:
         problems.append(f"{where}: perform must be callable")
     if action.precheck is not None and not callable(action.precheck):
         problems.append(f"{where}: precheck must be callable")
+    problems += _check_batching(action, where)
     problems += _check_fields(action.fields, f"{where}.fields", is_setting=False)
     if action.default_subscription is not None:
         problems += _check_subscription(
             action.default_subscription, f"{where}.default_subscription"
         )
     return problems
+
+
+def _check_batching(action: Action, where: str) -> list[str]:
+    if action.perform_batch is not None and not callable(action.perform_batch):
+        return [f"{where}: perform_batch must be callable"]
+    size = action.max_batch_size
+    if size is None:
+        return []
+    if action.perform_batch is None:
+        return [f"{where}: max_batch_size needs perform_batch"]
+    if callable(size):
+        return []
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        return [f"{where}: max_batch_size must be a positive integer or a function of the settings"]
+    return []
 
 
 def _check_preset(preset: Preset, actions: Mapping[str, Action]) -> list[str]:

@@ -3,14 +3,20 @@
 
 Everything that can be computed once per (destination, settings, mappings) is computed in
 the constructor: validated settings, compiled subscriptions and mappings, payload
-validators, shared headers and the redactor. ``process`` does only per-event work.
+validators, shared headers, batch sizes and the redactor. ``process`` does only per-event
+work; ``process_batch`` does the same for many events, sending each action's valid
+payloads in chunks, one request per chunk.
+
+A request with an absolute URL (a tenant's, from the settings) passes the address guard
+(:mod:`framework.guard`) before it is sent or reported by a dry run.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import httpx
@@ -22,13 +28,15 @@ from framework.errors import (
     MappingError,
     PayloadValidationError,
     Problem,
+    SettingsError,
 )
 from framework.events import with_message_id
+from framework.guard import AddressGuard, Resolver, private_targets_allowed
 from framework.http import DEFAULT_TIMEOUT, PreparedRequest, RequestClient, RetryPolicy, prepare
 from framework.mapping import MISSING, compile_mapping, referenced_paths
 from framework.redaction import Redactor
 from framework.responses import error_for_response
-from framework.results import ErrorInfo, Result
+from framework.results import ErrorInfo, Result, Status
 from framework.settings import secret_values, validate_settings
 from framework.subscriptions import compile_subscription
 from framework.validation import FieldsValidator
@@ -72,6 +80,8 @@ class _CompiledAction:
         merged.update(mapping)
         self.slug = slug
         self.perform = action.perform
+        self.perform_batch = action.perform_batch
+        self.batch_size: int | None = None  # set by the runner, from the settings
         self._precheck = action.precheck
         self._resolve = compile_mapping(merged)
         self._sources = {name: referenced_paths(value) for name, value in merged.items()}
@@ -102,6 +112,11 @@ class DestinationRunner:
     replaces the network (tests pass an ``httpx.MockTransport``); with ``dry_run`` requests
     are built and reported but not sent. Raises :class:`SettingsError` or
     :class:`MappingError` before any event is processed.
+
+    Requests with an absolute URL pass the address guard: only public addresses, unless
+    ``allow_private_targets`` (operator configuration; by default from the environment
+    variable ``ACTIONS_ALLOW_PRIVATE_TARGETS=1``). ``resolver`` replaces the system's name
+    resolution (tests: ``framework.guard.static_resolver``).
     """
 
     def __init__(
@@ -116,15 +131,24 @@ class DestinationRunner:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        allow_private_targets: bool | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.destination = destination
         self.settings = validate_settings(destination, settings)
+        if destination.check_settings is not None:
+            destination.check_settings(self.settings)
         self.redactor = Redactor(secret_values(self.settings))
         self._base_url = base_url or destination.base_url
         self._dry_run = dry_run
         extend = destination.extend_request
         self._shared_headers = dict(extend(self.settings)) if extend else {}
-        self._client = RequestClient(timeout=timeout, retry=retry, transport=transport, sleep=sleep)
+        if allow_private_targets is None:
+            allow_private_targets = private_targets_allowed()
+        self._guard = AddressGuard(allow_private=allow_private_targets, resolver=resolver)
+        self._client = RequestClient(
+            timeout=timeout, retry=retry, transport=transport, sleep=sleep, guard=self._guard
+        )
         if subscriptions is None:
             subscriptions = presets_as_subscriptions(destination)
         self._routes = [self._compile(sub) for sub in subscriptions]
@@ -133,7 +157,20 @@ class DestinationRunner:
         self, sub: ActionSubscription
     ) -> tuple[Callable[[Mapping[str, Any]], bool], _CompiledAction]:
         compiled = self._compile_action(sub.action, sub.mapping)
+        compiled.batch_size = self._batch_size(sub.action)
         return compile_subscription(sub.subscription).matches, compiled
+
+    def _batch_size(self, slug: str) -> int | None:
+        limit = self.destination.actions[slug].max_batch_size
+        if limit is None:
+            return None
+        size = limit(self.settings) if callable(limit) else limit
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise SettingsError(
+                f"invalid settings for {self.destination.slug}: the maximum batch size of "
+                f"action {slug!r} must be a positive integer"
+            )
+        return size
 
     def _compile_action(self, slug: str, mapping: Mapping[str, Any]) -> _CompiledAction:
         action = self.destination.actions.get(slug)
@@ -155,6 +192,38 @@ class DestinationRunner:
         ]
         return results or [Result(message_id, None, "skipped")]
 
+    def process_batch(self, events: Iterable[object]) -> list[Result]:
+        """The results of many events, as ``process`` would report them one by one and in
+        the same order (each event's results in subscription order; ``skipped`` for an
+        event matching nothing; ``INVALID_EVENT`` for one that is not an object), but with
+        each action's requests batched.
+
+        For each subscription whose action has ``perform_batch``, the matching events are
+        resolved and validated one by one (an invalid one fails alone, with its own coded
+        result); the valid payloads, in input order, are cut into chunks of the action's
+        maximum batch size and each chunk is sent as ONE request built by
+        ``perform_batch``. Every event of a chunk gets its own result carrying the chunk's
+        request: ``delivered``, ``dry_run``, or ``failed`` with the chunk's error. Actions
+        without ``perform_batch`` send their events one by one.
+        """
+        outcomes: list[list[Result]] = []
+        accepted: list[tuple[int, dict[str, Any]]] = []
+        for index, event in enumerate(events):
+            if isinstance(event, dict):
+                outcomes.append([])
+                accepted.append((index, with_message_id(event)))
+            else:
+                message = f"an event must be a JSON object, not {_kind(event)}"
+                outcomes.append([self.invalid_event(None, message)])
+        for matches, compiled in self._routes:
+            matching = [(index, event) for index, event in accepted if matches(event)]
+            for index, result in self._run_together(compiled, matching):
+                outcomes[index].append(result)
+        for index, event in accepted:
+            if not outcomes[index]:
+                outcomes[index].append(Result(event["messageId"], None, "skipped"))
+        return [result for results in outcomes for result in results]
+
     def run_action(
         self, slug: str, event: dict[str, Any], mapping: Mapping[str, Any] | None = None
     ) -> Result:
@@ -174,28 +243,89 @@ class DestinationRunner:
     def _run(
         self, compiled: _CompiledAction, event: Mapping[str, Any], message_id: str | None
     ) -> Result:
-        prepared: PreparedRequest | None = None
         try:
             payload = compiled.payload(self.settings, event)
-            request = compiled.perform(self.settings, payload)
+        except Exception as error:  # a bug in a plugin must not stop the run
+            return self._failure(message_id, compiled.slug, None, error)
+        build = partial(compiled.perform, self.settings, payload)
+        [result] = self._deliver(compiled.slug, "perform", [message_id], build)
+        return result
+
+    def _run_together(
+        self, compiled: _CompiledAction, events: list[tuple[int, dict[str, Any]]]
+    ) -> list[tuple[int, Result]]:
+        """``(input index, result)`` for events matching one subscription: chunked requests
+        when the action has ``perform_batch``, else one request per event."""
+        perform_batch = compiled.perform_batch
+        if perform_batch is None:
+            return [
+                (index, self._run(compiled, event, event["messageId"])) for index, event in events
+            ]
+        done: list[tuple[int, Result]] = []
+        valid: list[tuple[int, str | None, dict[str, Any]]] = []
+        for index, event in events:
+            message_id = event["messageId"]
+            try:
+                valid.append((index, message_id, compiled.payload(self.settings, event)))
+            except Exception as error:  # this event fails alone
+                done.append((index, self._failure(message_id, compiled.slug, None, error)))
+        size = compiled.batch_size or max(len(valid), 1)
+        for start in range(0, len(valid), size):
+            chunk = valid[start : start + size]
+            build = partial(perform_batch, self.settings, [payload for _, _, payload in chunk])
+            message_ids = [message_id for _, message_id, _ in chunk]
+            results = self._deliver(compiled.slug, "perform_batch", message_ids, build)
+            done += zip([index for index, _, _ in chunk], results, strict=True)
+        return done
+
+    def _deliver(
+        self,
+        slug: str,
+        builder: str,
+        message_ids: list[str | None],
+        build: Callable[[], object],
+    ) -> list[Result]:
+        """Build one request, check, send (or, in a dry run, show) it: the same result for
+        each of ``message_ids``."""
+        prepared: PreparedRequest | None = None
+        try:
+            request = build()
             if not isinstance(request, HttpRequest):
                 raise IntegrationError(
-                    f"perform of {compiled.slug!r} returned {_kind(request)}, not an HttpRequest",
+                    f"{builder} of {slug!r} returned {_kind(request)}, not an HttpRequest",
                     code="INVALID_REQUEST",
                 )
-            prepared = prepare(
-                request, base_url=self._base_url, shared_headers=self._shared_headers
-            )
-            if self._dry_run:
-                return Result(message_id, compiled.slug, "dry_run", self._show(prepared))
-            self._client.send(prepared)
-            return Result(message_id, compiled.slug, "delivered", self._show(prepared))
-        except ActionsError as error:
-            return self._failed(message_id, compiled.slug, prepared, error, error.message)
+            prepared = self._prepare(request)
+            self._check_target(prepared)
+            if not self._dry_run:
+                self._client.send(prepared)
         except Exception as error:  # a bug in a plugin must not stop the run
-            unexpected = IntegrationError("", code="UNEXPECTED_ERROR")
-            message = f"{compiled.slug} failed unexpectedly: {type(error).__name__}: {error}"
-            return self._failed(message_id, compiled.slug, prepared, unexpected, message)
+            failed = self._failure(None, slug, prepared, error)
+            return [replace(failed, message_id=message_id) for message_id in message_ids]
+        status: Status = "dry_run" if self._dry_run else "delivered"
+        shown = self._show(prepared)
+        return [Result(message_id, slug, status, shown) for message_id in message_ids]
+
+    def _prepare(self, request: HttpRequest) -> PreparedRequest:
+        return prepare(request, base_url=self._base_url, shared_headers=self._shared_headers)
+
+    def _check_target(self, prepared: PreparedRequest) -> None:
+        """The address guard, for a request whose URL is its own (a tenant's)."""
+        if prepared.guarded:
+            self._guard.check_url(prepared.url)
+
+    def _failure(
+        self,
+        message_id: str | None,
+        slug: str,
+        prepared: PreparedRequest | None,
+        error: Exception,
+    ) -> Result:
+        if isinstance(error, ActionsError):
+            return self._failed(message_id, slug, prepared, error, error.message)
+        unexpected = IntegrationError("", code="UNEXPECTED_ERROR")
+        message = f"{slug} failed unexpectedly: {type(error).__name__}: {error}"
+        return self._failed(message_id, slug, prepared, unexpected, message)
 
     def _failed(
         self,
@@ -223,11 +353,8 @@ class DestinationRunner:
         if auth is None:
             return AuthResult(True, f"{self.destination.name} has no authentication test")
         try:
-            prepared = prepare(
-                auth.request(self.settings),
-                base_url=self._base_url,
-                shared_headers=self._shared_headers,
-            )
+            prepared = self._prepare(auth.request(self.settings))
+            self._check_target(prepared)
             response = self._client.exchange(prepared)
         except ActionsError as error:
             return AuthResult(False, self.redactor.text(error.message), error.code)

@@ -1,6 +1,10 @@
 """The request client: turns an :class:`HttpRequest` into the exact request to send, sends it
 with keep-alive, a time-out and bounded retries (honouring ``Retry-After``), and classifies
 the outcome.
+
+A request with an absolute URL (a tenant's, not joined to the operator's base URL) is
+``guarded``: the runner checks it with the address guard before sending it, and the client
+sends it over connections the guard approves (see :mod:`framework.guard`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import httpx
 
 from framework.definition import HttpRequest
 from framework.errors import IntegrationError, RetryableError
+from framework.guard import AddressGuard, GuardedTransport, absolute_url_scheme, check_scheme
 from framework.responses import error_for_response, error_for_transport
 from framework.version import USER_AGENT
 
@@ -24,18 +29,32 @@ DEFAULT_TIMEOUT = 10.0
 
 @dataclass(frozen=True)
 class PreparedRequest:
-    """A fully resolved request: absolute URL, every header, the JSON body."""
+    """A fully resolved request: absolute URL, every header, the JSON body.
+
+    ``content`` is the encoded body when :func:`prepare` made it (the bytes a signing hook
+    saw); ``guarded`` says the URL is the request's own absolute URL, not the operator's
+    base URL, so the address guard applies to it.
+    """
 
     method: str
     url: str
     headers: dict[str, str]
     json: Any
+    content: bytes | None = None
+    guarded: bool = False
 
     def body(self) -> bytes | None:
         """The exact bytes sent (compact JSON; NaN and infinities are refused)."""
-        if self.json is None:
-            return None
-        return json.dumps(self.json, separators=(",", ":"), allow_nan=False).encode()
+        if self.content is not None:
+            return self.content
+        return encode_json(self.json)
+
+
+def encode_json(value: Any) -> bytes | None:
+    """``value`` as the framework sends it: compact JSON, ``None`` for no body."""
+    if value is None:
+        return None
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
 
 
 @dataclass(frozen=True)
@@ -62,27 +81,37 @@ class RetryPolicy:
 def prepare(
     request: HttpRequest, *, base_url: str | None, shared_headers: Mapping[str, str]
 ) -> PreparedRequest:
-    """Join the URL to the base URL and merge headers: defaults < shared < the request's own."""
+    """Join the URL to the base URL, encode the body and merge headers: defaults < shared <
+    the request's own < those its ``sign`` hook returns for the encoded body.
+
+    An absolute URL (``scheme://...``) is kept as it is and marked ``guarded``; a scheme
+    other than http(s) is refused (``UNSAFE_URL``). Anything else is a path on the base URL.
+    """
     url = request.url
-    if not url.startswith(("http://", "https://")):
+    scheme = absolute_url_scheme(url)
+    if scheme is not None:
+        check_scheme(scheme)
+    else:
         if base_url is None:
             raise IntegrationError(
                 f"request URL {url!r} is relative and the destination has no base URL",
                 code="INVALID_REQUEST",
             )
         url = base_url.rstrip("/") + "/" + url.lstrip("/")
-    defaults = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-    if request.json is not None:
-        defaults["Content-Type"] = "application/json"
-    headers = _merge_headers(defaults, shared_headers, request.headers)
-    prepared = PreparedRequest(request.method.upper(), url, headers, request.json)
     try:
-        prepared.body()
+        content = encode_json(request.json)
     except (TypeError, ValueError) as error:
         raise IntegrationError(
             f"request body cannot be sent as JSON ({error})", code="INVALID_REQUEST"
         ) from None
-    return prepared
+    defaults = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if request.json is not None:
+        defaults["Content-Type"] = "application/json"
+    signature = request.sign(content or b"") if request.sign is not None else {}
+    headers = _merge_headers(defaults, shared_headers, request.headers, signature)
+    return PreparedRequest(
+        request.method.upper(), url, headers, request.json, content, guarded=scheme is not None
+    )
 
 
 def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
@@ -96,7 +125,12 @@ def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
 
 
 class RequestClient:
-    """Sends prepared requests over one keep-alive connection pool."""
+    """Sends prepared requests over keep-alive connection pools; never follows redirects.
+
+    With a ``guard`` and the real network (no ``transport``), ``guarded`` requests go over a
+    separate pool of connections the guard approves when it opens them
+    (:class:`GuardedTransport`); an injected ``transport`` carries every request.
+    """
 
     def __init__(
         self,
@@ -105,8 +139,14 @@ class RequestClient:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        guard: AddressGuard | None = None,
     ) -> None:
         self._client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
+        self._guarded = self._client
+        if guard is not None and transport is None:
+            self._guarded = httpx.Client(
+                transport=GuardedTransport(guard), timeout=timeout, follow_redirects=False
+            )
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
 
@@ -125,8 +165,9 @@ class RequestClient:
 
     def exchange(self, request: PreparedRequest) -> httpx.Response:
         """Send once and return whatever response came back (transport errors still raise)."""
+        client = self._guarded if request.guarded else self._client
         try:
-            return self._client.request(
+            return client.request(
                 request.method, request.url, headers=request.headers, content=request.body()
             )
         except httpx.TransportError as error:
@@ -140,5 +181,7 @@ class RequestClient:
         return response
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools."""
         self._client.close()
+        if self._guarded is not self._client:
+            self._guarded.close()

@@ -6,11 +6,15 @@ The contract is PERKVILLE.md; the action and its rules are in ``award_points``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from destinations.perkville.award_points import award_points
 from framework import AuthenticationTest, Destination, Field, HttpRequest, Preset
+
+if TYPE_CHECKING:
+    from framework.sample_data import Sample
 
 SETTINGS = {
     "api_key": Field(
@@ -75,3 +79,10 @@ destination = Destination(
     ),
     extend_request=bearer_token,
 )
+
+
+def sample_overrides(sample: Sample) -> Sample:
+    """Generated snapshot tests (``framework.sample_data``): Perkville sends only events named
+    in ``event_to_perk_map``, so the generated event name is mapped to a perk."""
+    perks = {sample.values["event_name"]: "123456"}
+    return replace(sample, settings={**sample.settings, "event_to_perk_map": perks})

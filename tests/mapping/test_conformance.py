@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,7 @@ import pytest
 from framework.errors import MappingError, MappingResolutionError
 from framework.mapping import MISSING, compile_mapping, referenced_paths, validate_mapping
 from framework.mapping.flatten import flatten
-
-KIT = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "mapping-kit"
+from tests.shared_data import load_shared
 
 NON_OBJECT_MAPPING = (
     "upstream copies a mapping that is not an object with an object spread (the number 123 "
@@ -64,7 +62,7 @@ def _decode(value: Any) -> Any:
 
 
 def _load(file: str) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = json.loads((KIT / file).read_text(encoding="utf-8"))
+    records: list[dict[str, Any]] = load_shared(f"conformance/mapping-kit/{file}")
     return records
 
 

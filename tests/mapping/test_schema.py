@@ -14,9 +14,9 @@ from framework.mapping import mapping_json_schema, validate_mapping
 from framework.mapping import messages as messages_module
 from framework.mapping.directives import DIRECTIVES
 from framework.mapping.formats import FORMATS
+from tests.shared_data import load_shared
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "framework" / "mapping" / "mapping.schema.json"
-KIT = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "mapping-kit"
 NOT_ASSERTIONS = {
     "$schema",
     "$ref",
@@ -101,7 +101,7 @@ def test_expectations_are_titled() -> None:
 
 
 def _records(file: str) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = json.loads((KIT / file).read_text(encoding="utf-8"))
+    records: list[dict[str, Any]] = load_shared(f"conformance/mapping-kit/{file}")
     return records
 
 

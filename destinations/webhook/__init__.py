@@ -1,0 +1,121 @@
+"""The Webhook destination: every event, as JSON, to a URL of the tenant's choosing.
+
+Settings: ``url`` (http or https), ``method`` (POST, PUT or PATCH; POST by default),
+``headers`` (custom headers, a text map), ``shared_secret`` (optional) and ``batch_size``
+(1 to 1000 events per batch request; 100 by default). One action, ``send``
+(:mod:`destinations.webhook.send`), and one preset, "Send all events".
+
+Signature. With a shared secret, every request carries::
+
+    X-Signature: sha256=<hex>
+
+where ``<hex>`` is the lowercase hexadecimal HMAC-SHA256 of the exact request body bytes
+(compact JSON, as sent), keyed with the UTF-8 bytes of the shared secret. A receiver
+computes the same HMAC over the raw body, before parsing it, and compares the two in
+constant time (``hmac.compare_digest``). The signature covers the body only: there is no
+timestamp, so a receiver that must refuse replays de-duplicates on each event's
+``messageId``. The secret itself is never sent and never shown in results.
+
+Custom headers are sent as given, over the framework's defaults (``User-Agent``,
+``Accept``), but they cannot set ``Content-Type``, ``Content-Length``,
+``Transfer-Encoding``, ``Host``, ``Connection`` or ``X-Signature``: settings that try are
+refused when the runner is built, naming the header, as are header names that are not
+HTTP tokens, values with control or non-ASCII characters, and an empty shared secret.
+
+The URL is the tenant's, so the framework's address guard applies: it must be http(s) and
+resolve to public addresses only, unless the operator allows private targets
+(``ACTIONS_ALLOW_PRIVATE_TARGETS=1``). Redirects are not followed: a 3xx answer fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from destinations.webhook.send import ALL_EVENT_TYPES, SIGNATURE_HEADER, send
+from framework import Choice, Destination, Field, Preset, SettingsError
+
+MIN_BATCH_SIZE, MAX_BATCH_SIZE = 1, 1000
+RESERVED_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "Content-Type",
+        "Content-Length",
+        "Transfer-Encoding",
+        "Host",
+        "Connection",
+        SIGNATURE_HEADER,
+    )
+)
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
+
+SETTINGS = {
+    "url": Field(
+        label="URL",
+        description="Where events are sent: an http or https URL on a public address.",
+        format="uri",
+        required=True,
+    ),
+    "method": Field(
+        label="Method",
+        description="The HTTP method of every request.",
+        choices=[Choice("POST", "POST"), Choice("PUT", "PUT"), Choice("PATCH", "PATCH")],
+        required=True,
+        default="POST",
+    ),
+    "headers": Field(
+        label="Headers",
+        description="Custom headers sent with every request (not Content-Type, "
+        "Content-Length, Transfer-Encoding, Host, Connection or X-Signature).",
+        type="object",
+        values="string",
+    ),
+    "shared_secret": Field(
+        label="Shared secret",
+        description="When set, each request is signed: X-Signature: sha256=<hex HMAC-SHA256 "
+        "of the body, keyed with this secret>.",
+        type="secret",
+    ),
+    "batch_size": Field(
+        label="Batch size",
+        description=f"The most events in one batch request ({MIN_BATCH_SIZE} to {MAX_BATCH_SIZE}).",
+        type="integer",
+        required=True,
+        default=100,
+    ),
+}
+
+
+def check_settings(settings: Mapping[str, Any]) -> None:
+    """What field declarations cannot say: the batch size range and the custom headers."""
+    problems = []
+    if not MIN_BATCH_SIZE <= settings["batch_size"] <= MAX_BATCH_SIZE:
+        problems.append(f"batch_size: must be between {MIN_BATCH_SIZE} and {MAX_BATCH_SIZE}")
+    secret = settings.get("shared_secret")
+    if secret is not None and not secret.get_secret_value():
+        problems.append("shared_secret: must not be empty (leave it out to send unsigned requests)")
+    for name, value in (settings.get("headers") or {}).items():
+        if name.lower() in RESERVED_HEADERS:
+            problems.append(f"headers.{name}: is set by the webhook and cannot be replaced")
+        elif not _TOKEN.match(name):
+            problems.append(f"headers: {name!r} is not a valid header name")
+        elif not _HEADER_VALUE.match(value):
+            problems.append(
+                f"headers.{name}: the value must be printable ASCII, without line breaks"
+            )
+    if problems:
+        raise SettingsError(f"invalid settings for webhook: {'; '.join(problems)}")
+
+
+destination = Destination(
+    name="Webhook",
+    slug="webhook",
+    description="Send events as JSON to a URL of your choice, one by one or in batches, "
+    "optionally signed with an HMAC-SHA256 of the body.",
+    settings=SETTINGS,
+    actions={"send": send},
+    presets=[Preset(name="Send all events", subscription=ALL_EVENT_TYPES, action="send")],
+    check_settings=check_settings,
+)
