@@ -20,9 +20,9 @@ variant, with ids such as ``perkville-award_points-required`` and
 1. builds a sample with :func:`framework.sample_data.build_sample`, applying the
    destination's ``sample_overrides`` hook: generated settings, an event the default
    mappings resolve from (checked field by field) and a user mapping for the rest;
-2. runs the action on it with :class:`framework.testing.CapturingTransport`, with
-   ``ACTIONS_ALLOW_PRIVATE_TARGETS=1`` so that the address guard does not resolve the
-   generated host names: nothing touches the network;
+2. runs the action on it with :class:`framework.testing.CapturingTransport`, the address
+   guard allowing any target so that it does not resolve the generated host names:
+   nothing touches the network;
 3. requires it to be delivered, with no secret setting showing in what was sent;
 4. compares the requests sent (method, URL, headers with secrets redacted, JSON body) with
    a syrupy JSON snapshot in ``__snapshots__/`` next to the test module. Create or refresh
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 MARKER = "generated_snapshots"
 CASE_PARAMETER = "generated_case"
 # framework.guard's operator switch: with it, tenant URLs are not resolved before sending.
-ALLOW_PRIVATE_TARGETS_ENV = "ACTIONS_ALLOW_PRIVATE_TARGETS"
 
 _REGISTERED = pytest.StashKey[dict[str, "Destination"]]()
 
@@ -158,18 +157,17 @@ def run_generated_case(case: GeneratedCase) -> list[dict[str, Any]]:
     sample = build_sample(
         destination, case.action, case.variant, overrides=find_sample_overrides(destination)
     )
-    with pytest.MonkeyPatch.context() as patch:
-        # No generated test touches the network: requests go to the capturing transport, and
-        # the address guard is told not to resolve the generated (example.*) host names.
-        patch.setenv(ALLOW_PRIVATE_TARGETS_ENV, "1")
-        run = run_action(
-            destination,
-            case.action,
-            sample.event,
-            sample.settings,
-            mapping=sample.mapping,
-            transport=CapturingTransport(),
-        )
+    # No generated test touches the network: requests go to the capturing transport, and
+    # the address guard is told not to resolve the generated (example.*) host names.
+    run = run_action(
+        destination,
+        case.action,
+        sample.event,
+        sample.settings,
+        mapping=sample.mapping,
+        transport=CapturingTransport(),
+        allow_private_targets=True,
+    )
     assert run.result.status == "delivered", (
         f"{case.id}: {run.result.status}: {run.result.error}\n"
         f"settings: {sample.settings}\nevent: {sample.event}\nmapping: {sample.mapping}"

@@ -21,6 +21,7 @@ import httpx
 from framework.definition import Action, Destination, HttpRequest, Preset
 from framework.execute import DestinationRunner
 from framework.fields import Field
+from framework.guard import Resolver
 from framework.http import RetryPolicy
 from framework.redaction import Redactor
 from framework.results import Result
@@ -103,9 +104,12 @@ def run_action(
     mapping: Mapping[str, Any] | None = None,
     transport: CapturingTransport | None = None,
     retry: RetryPolicy | None = None,
+    allow_private_targets: bool | None = None,
+    resolver: Resolver | None = None,
 ) -> ActionRun:
     """Run one action on one event with settings (and an optional user mapping), capturing
-    the requests instead of using the network."""
+    the requests instead of using the network. ``allow_private_targets`` and ``resolver``
+    configure the address guard of tenant URLs, as for :class:`DestinationRunner`."""
     transport = transport or CapturingTransport()
     with DestinationRunner(
         destination,
@@ -114,6 +118,8 @@ def run_action(
         transport=transport,
         retry=retry,
         sleep=lambda _: None,
+        allow_private_targets=allow_private_targets,
+        resolver=resolver,
     ) as runner:
         result = runner.run_action(action, event, mapping)
         return ActionRun(result, transport, runner.redactor)
