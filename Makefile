@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian's Chromium, driven by Playwright in tests/ui (installed when missing)
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test lint typecheck bench clean
 
@@ -20,11 +22,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck $(CHROMIUM)
 	$(BIN)/actions schemas --check
 	$(BIN)/actions docs --check
 	$(BIN)/actions validate
 	$(BIN)/pytest
+
+$(CHROMIUM):
+	sh scripts/install-chromium.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/languages.py

@@ -1,6 +1,21 @@
 """JSON Schema (draft 2020-12) generated from field declarations: a destination's settings
 and each action's payload. The schema describes values *after* validation (a payload
 number is a number even where a numeric string was accepted and converted).
+
+The schemas also carry what a form needs to be rendered from them alone, as ``x-``
+keywords (annotations: validators ignore them):
+
+* ``x-order`` (on an object): its property names in declaration order, since the committed
+  files sort keys;
+* ``x-group`` (on a setting): the section it belongs in; ``"Advanced"`` for an optional
+  setting that has a default, so the form shows what must be filled in first;
+* ``x-widget`` (on a value): ``"password"`` (a secret: masked, never shown again),
+  ``"textarea"`` (long text), ``"keyvalue"`` (a text-map: key/value rows) or ``"json"``
+  (an object of any shape, edited as JSON);
+* ``x-placeholder`` (on a field): example input shown in an empty control;
+* ``x-enum-labels`` (beside ``enum``): the label of each choice, in the same order.
+
+``title`` is the label, ``description`` the help text and ``default`` the initial value.
 """
 
 from __future__ import annotations
@@ -13,6 +28,7 @@ from framework.fields import Field
 from framework.mapping import MISSING
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+ADVANCED = "Advanced"
 _NON_BLANK = r"\S"
 
 _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -22,8 +38,9 @@ _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
     "integer": {"type": "integer"},
     "boolean": {"type": "boolean"},
     "datetime": {"type": "string", "format": "date-time"},
-    "secret": {"type": "string", "writeOnly": True},
+    "secret": {"type": "string", "writeOnly": True, "x-widget": "password"},
 }
+_WIDGETS = {"text": "textarea"}
 
 
 def settings_schema(destination: Destination) -> dict[str, Any]:
@@ -60,6 +77,7 @@ def object_schema(fields: Mapping[str, Field], *, with_defaults: bool) -> dict[s
             name: field_schema(spec, with_defaults=with_defaults) for name, spec in fields.items()
         },
         "additionalProperties": False,
+        "x-order": list(fields),
     }
     if required:
         schema["required"] = required
@@ -74,8 +92,12 @@ def field_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
     if spec.allow_null:
         schema = {"anyOf": [schema, {"type": "null"}]}
     described: dict[str, Any] = {"title": spec.label, "description": spec.description, **schema}
+    if spec.placeholder is not None:
+        described["x-placeholder"] = spec.placeholder
     if with_defaults and spec.default is not MISSING:
         described["default"] = spec.default
+        if not spec.required:
+            described["x-group"] = ADVANCED
     return described
 
 
@@ -86,13 +108,20 @@ def _value_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
             # default must still be given.
             return object_schema(spec.properties, with_defaults=False)
         if spec.values is not None:
-            return {"type": "object", "additionalProperties": dict(_SCALAR_SCHEMAS[spec.values])}
-        return {"type": "object"}
+            return {
+                "type": "object",
+                "additionalProperties": dict(_SCALAR_SCHEMAS[spec.values]),
+                "x-widget": "keyvalue",
+            }
+        return {"type": "object", "x-widget": "json"}
     schema = dict(_SCALAR_SCHEMAS[spec.type])
+    if spec.type in _WIDGETS:
+        schema["x-widget"] = _WIDGETS[spec.type]
     if spec.format is not None:
         schema["format"] = spec.format
     if spec.choices is not None:
         schema["enum"] = [choice.value for choice in spec.choices]
+        schema["x-enum-labels"] = [choice.label for choice in spec.choices]
     if spec.required and not spec.multiple and schema["type"] == "string":
         # "must not be empty" applies to a single value; the items of a list are not checked.
         schema["pattern"] = _NON_BLANK

@@ -9,14 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from framework.definition import Destination
+from framework.event_schemas import EVENT_TYPES, event_schema
 from framework.json_schema import payload_schema, settings_schema
 from framework.mapping import mapping_json_schema
 
 
 def schema_documents(destinations: Iterable[Destination]) -> dict[str, dict[str, Any]]:
-    """Relative path -> schema: the mapping language, and every destination's settings and
-    action payloads."""
+    """Relative path -> schema: the mapping language, Segment's event types, and every
+    destination's settings and action payloads."""
     documents: dict[str, dict[str, Any]] = {"mapping.schema.json": mapping_json_schema()}
+    for kind in EVENT_TYPES:
+        documents[f"events/{kind}.schema.json"] = event_schema(kind)
     for destination in destinations:
         folder = f"destinations/{destination.slug}"
         documents[f"{folder}/settings.schema.json"] = settings_schema(destination)

@@ -32,6 +32,12 @@ def validate_settings(destination: Destination, raw: object) -> dict[str, Any]:
     return settings
 
 
+def settings_problems(destination: Destination, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every ``(location, reason)`` :func:`validate_settings` would report (empty when the
+    settings are valid), for showing each problem next to its setting."""
+    return _validator(destination).validate(raw)[1]
+
+
 def secret_values(settings: object) -> list[str]:
     """The plain values of every secret in validated settings, at any depth, for redaction."""
     if isinstance(settings, SecretStr):

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from framework.cli import authoring, destinations, languages
+from framework.cli import authoring, destinations, languages, serve
 from framework.cli.common import EXIT_OK, EXIT_USAGE, UsageError
 from framework.errors import ActionsError
 
@@ -31,4 +31,5 @@ def _parser() -> argparse.ArgumentParser:
     destinations.register(commands)
     languages.register(commands)
     authoring.register(commands)
+    serve.register(commands)
     return parser

@@ -50,6 +50,7 @@ def test_settings_schema_describes_the_destination() -> None:
         "description": "The toy API key.",
         "type": "string",
         "writeOnly": True,
+        "x-widget": "password",
         "pattern": r"\S",
     }
     assert schema["properties"]["region"]["default"] == "us"
@@ -59,7 +60,9 @@ def test_settings_schema_describes_the_destination() -> None:
         "description": "Log more.",
         "type": "boolean",
         "default": False,
+        "x-group": "Advanced",
     }
+    assert schema["x-order"] == list(TOY.settings)
 
 
 def test_payload_schema_describes_the_action_without_defaults() -> None:
@@ -90,7 +93,7 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
         pytest.param(
             field(type="text", required=True),
             False,
-            {"type": "string", "pattern": r"\S"},
+            {"type": "string", "pattern": r"\S", "x-widget": "textarea"},
             id="required text is not blank",
         ),
         pytest.param(field(type="integer"), False, {"type": "integer"}, id="integer"),
@@ -101,7 +104,10 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
             id="datetime",
         ),
         pytest.param(
-            field(type="secret"), False, {"type": "string", "writeOnly": True}, id="secret"
+            field(type="secret"),
+            False,
+            {"type": "string", "writeOnly": True, "x-widget": "password"},
+            id="secret",
         ),
         pytest.param(
             field(format="uuid"), False, {"type": "string", "format": "uuid"}, id="format"
@@ -109,7 +115,7 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
         pytest.param(
             field(type="number", choices=[Choice(0.5, "Half"), Choice(1, "All")]),
             False,
-            {"type": "number", "enum": [0.5, 1]},
+            {"type": "number", "enum": [0.5, 1], "x-enum-labels": ["Half", "All"]},
             id="number choices",
         ),
         pytest.param(
@@ -139,10 +145,16 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
         pytest.param(
             field(type="object", values="number"),
             False,
-            {"type": "object", "additionalProperties": {"type": "number"}},
+            {
+                "type": "object",
+                "additionalProperties": {"type": "number"},
+                "x-widget": "keyvalue",
+            },
             id="text-map",
         ),
-        pytest.param(field(type="object"), False, {"type": "object"}, id="any object"),
+        pytest.param(
+            field(type="object"), False, {"type": "object", "x-widget": "json"}, id="any object"
+        ),
         pytest.param(
             field(
                 type="object",
@@ -165,11 +177,27 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
                 },
                 "additionalProperties": False,
                 "required": ["city"],
+                "x-order": ["city", "zip"],
             },
             id="nested properties: defaults apply to top-level settings only",
         ),
         pytest.param(
-            field(type="integer", default=3), True, {"type": "integer", "default": 3}, id="default"
+            field(type="integer", default=3),
+            True,
+            {"type": "integer", "default": 3, "x-group": "Advanced"},
+            id="an optional setting with a default is advanced",
+        ),
+        pytest.param(
+            field(type="integer", required=True, default=3),
+            True,
+            {"type": "integer", "default": 3},
+            id="a required setting with a default is not advanced",
+        ),
+        pytest.param(
+            field(placeholder="e.g. 42"),
+            False,
+            {"type": "string", "x-placeholder": "e.g. 42"},
+            id="placeholder",
         ),
         pytest.param(field(type="integer", default=3), False, {"type": "integer"}, id="no default"),
     ],

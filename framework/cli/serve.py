@@ -1,0 +1,98 @@
+"""``actions serve``: the settings page on this machine (see :mod:`framework.server`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from framework.cli.common import EXIT_OK, UsageError
+from framework.definition import Destination
+from framework.http import DEFAULT_TIMEOUT
+from framework.registry import discover
+from framework.schema_files import stale_schemas
+from framework.server import SettingsApi, SettingsServer, is_loopback
+
+DEFAULT_PORT = 8321
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``serve``."""
+    serve = commands.add_parser(
+        "serve", help="the settings page: configure a destination, test it, dry-run events"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this machine only)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT}; 0: any free one)"
+    )
+    serve.add_argument(
+        "--schemas", type=Path, default=Path("schemas"), help="committed schemas folder (schemas)"
+    )
+    serve.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="SLUG=URL",
+        help="replace a destination's base URL (operator setting, repeatable; also "
+        "ACTIONS_ENDPOINT_<SLUG>, e.g. ACTIONS_ENDPOINT_PERKVILLE)",
+    )
+    serve.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request (10)"
+    )
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    registry = discover()
+    for name, reason in registry.broken.items():
+        print(f"broken  {name}: {reason}", file=sys.stderr)
+    for line in stale_schemas(args.schemas, registry.destinations.values()):
+        print(f"warning: {line} (run `actions schemas`)", file=sys.stderr)
+    api = SettingsApi(
+        registry.destinations,
+        args.schemas,
+        endpoints(args.endpoint, registry.destinations),
+        args.timeout,
+    )
+    try:
+        server = SettingsServer(args.host, args.port, api)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
+    if not is_loopback(args.host):
+        print(
+            f"warning: {args.host} is not a loopback address: whoever reaches it can use the "
+            "page, and settings (secrets included) travel over plain HTTP",
+            file=sys.stderr,
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    print(f"Settings UI on {server.url} (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+def endpoints(options: list[str], destinations: Mapping[str, Destination]) -> dict[str, str]:
+    """Slug -> base URL, from ``ACTIONS_ENDPOINT_<SLUG>`` then ``--endpoint SLUG=URL``."""
+    found = {
+        slug: url
+        for slug in destinations
+        if (url := os.environ.get(f"ACTIONS_ENDPOINT_{slug.upper()}"))
+    }
+    for option in options:
+        slug, sign, url = option.partition("=")
+        if not sign or not url:
+            raise UsageError(f"--endpoint {option!r}: expected SLUG=URL")
+        if slug not in destinations:
+            known = ", ".join(sorted(destinations)) or "none"
+            raise UsageError(f"--endpoint {option!r}: unknown destination (known: {known})")
+        found[slug] = url
+    return found

@@ -1,0 +1,80 @@
+"""The event tester: one event through every subscription of a destination, as a dry run.
+
+For each subscription: whether it matches; if it does, the payload the mapping resolves to
+(before validation) and the runner's result: the exact request that would be sent, or the
+coded error. Where the event departs from Segment's spec for its type, the problems are
+reported too, but the event is still run, as ``actions send`` would run it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from framework.definition import Destination
+from framework.errors import ActionsError
+from framework.event_schemas import event_problems
+from framework.events import with_message_id
+from framework.execute import ActionSubscription, DestinationRunner
+from framework.mapping import MISSING, compile_mapping
+from framework.server.catalog import tester_subscriptions
+from framework.subscriptions import compile_subscription
+
+
+def dry_run(
+    runner: DestinationRunner,
+    destination: Destination,
+    mappings: Mapping[str, Mapping[str, Any]],
+    event: dict[str, Any],
+) -> dict[str, Any]:
+    """``{"event_problems": [...], "results": [...]}``: one result per subscription, then
+    one (never matched) per action that no subscription runs."""
+    event = with_message_id(event)
+    subscriptions = tester_subscriptions(destination, mappings)
+    results = [_outcome(runner, destination, subscription, event) for subscription in subscriptions]
+    covered = {subscription.action for subscription in subscriptions}
+    results += [
+        {"name": None, "action": slug, "subscription": None, "matched": False}
+        for slug in destination.actions
+        if slug not in covered
+    ]
+    problems = [
+        {"location": problem.location, "message": problem.message}
+        for problem in event_problems(event)
+    ]
+    return {"event_problems": problems, "results": results}
+
+
+def _outcome(
+    runner: DestinationRunner,
+    destination: Destination,
+    subscription: ActionSubscription,
+    event: dict[str, Any],
+) -> dict[str, Any]:
+    matched = compile_subscription(subscription.subscription).matches(event)
+    outcome: dict[str, Any] = {
+        "name": subscription.name,
+        "action": subscription.action,
+        "subscription": subscription.subscription,
+        "matched": matched,
+    }
+    if matched:
+        resolved = _resolved(destination, subscription, event)
+        outcome["payload"] = runner.redactor.value(resolved)
+        result = runner.run_action(subscription.action, event, subscription.mapping)
+        outcome.update(result.to_json())
+    return outcome
+
+
+def _resolved(
+    destination: Destination, subscription: ActionSubscription, event: dict[str, Any]
+) -> Any:
+    """What the action's merged mapping resolves to for ``event``; None when it cannot be
+    resolved (the runner's result then carries the coded error)."""
+    fields = destination.actions[subscription.action].fields
+    merged = {name: spec.default for name, spec in fields.items() if spec.default is not MISSING}
+    merged.update(subscription.mapping)
+    try:
+        return compile_mapping(merged)(event)
+    except ActionsError:
+        return None
