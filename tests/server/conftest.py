@@ -10,24 +10,8 @@ import httpx
 import pytest
 
 from destinations.perkville import destination as perkville
-from tests.local_server import LocalServer, local_server
+from tests.local_server import LocalServer
 from tests.server.support import running_server
-
-
-@pytest.fixture(scope="session")
-def perkville_api() -> Iterator[LocalServer]:
-    """Stands in for Perkville's API for the whole run."""
-    with local_server() as server:
-        yield server
-
-
-@pytest.fixture
-def mock(perkville_api: LocalServer) -> LocalServer:
-    """The Perkville mock, emptied: records requests, answers 200 unless told otherwise."""
-    perkville_api.received.clear()
-    perkville_api.status = 200
-    perkville_api.body = {"status": "success"}
-    return perkville_api
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.local_server import LocalServer, local_server
+from tests.local_server import LocalServer
 from tests.ui.support import Served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,22 +71,6 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     print(f"screenshot: {path}")
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
-@pytest.fixture(scope="session")
-def perkville_api() -> Iterator[LocalServer]:
-    """Stands in for Perkville's API for the whole run."""
-    with local_server() as server:
-        yield server
-
-
-@pytest.fixture
-def mock(perkville_api: LocalServer) -> LocalServer:
-    """The Perkville mock, emptied and answering 200 again."""
-    perkville_api.received.clear()
-    perkville_api.status = 200
-    perkville_api.body = {"status": "success"}
-    return perkville_api
 
 
 @pytest.fixture(scope="session")
