@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from framework.cli import authoring, destinations, languages, serve
+from framework.cli import authoring, destinations, languages, sandbox, serve
 from framework.cli.common import EXIT_OK, EXIT_USAGE, UsageError
 from framework.errors import ActionsError
 
@@ -32,4 +32,5 @@ def _parser() -> argparse.ArgumentParser:
     languages.register(commands)
     authoring.register(commands)
     serve.register(commands)
+    sandbox.register(commands)
     return parser

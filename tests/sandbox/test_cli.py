@@ -1,0 +1,130 @@
+"""``actions sandbox``: served by a real process, fed by ``actions send``, stopped by
+Ctrl-C; and its usage errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from destinations.perkville.sandbox import PerkvilleSandbox
+from framework.cli import main
+from tests.sandbox.support import EXAMPLES, EXPECTED_BALANCES, GOOD_EVENTS, ROOT
+
+SETTINGS_FILE = str(EXAMPLES / "settings.json")
+BOUND = 20  # seconds: the most a process may take to start or stop (a bound, not a figure)
+
+
+def sandbox_command(*options: str) -> list[str]:
+    return [sys.executable, "-m", "framework.cli", "sandbox", "perkville", *options]
+
+
+@contextmanager
+def serving(*options: str) -> Iterator[subprocess.Popen[str]]:
+    """``actions sandbox perkville --settings <example> --port 0 OPTIONS`` as a process,
+    killed at the end if it is still running."""
+    command = sandbox_command("--settings", SETTINGS_FILE, "--port", "0", *options)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def head(process: subprocess.Popen[str]) -> list[str]:
+    """The four lines printed at start: the URL, the faults, the balances, how to send."""
+    assert process.stdout is not None
+    return [process.stdout.readline().strip() for _ in range(4)]
+
+
+def test_serves_until_ctrl_c_and_actions_send_delivers_to_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with serving() as process:
+        lines = head(process)
+        found = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
+        assert found, f"no URL in {lines[0]!r}"
+        url = found.group(0)
+        send = ["send", "perkville", "--settings", SETTINGS_FILE, "--endpoint", url]
+        assert main([*send, str(EXAMPLES / "events.ndjson")]) == 1  # some events fail
+        assert f"{GOOD_EVENTS} delivered" in capsys.readouterr().out
+        report = httpx.get(f"{url}/sandbox/balances").json()
+        assert (report["balances"], report["applied"]) == (EXPECTED_BALANCES, GOOD_EVENTS)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=BOUND)
+    assert process.returncode == 0
+    assert lines[1] == "faults:   none"
+    assert lines[2] == f"balances: GET {url}/sandbox/balances"
+    assert f"--endpoint {url} EVENTS" in lines[3]
+    assert "POST /transactions/ 201" in err
+    assert "Traceback" not in err
+
+
+def test_faults_are_described_when_it_starts() -> None:
+    options = ["--fault-rate", "0.3", "--fault-kinds", "429, drop", "--seed", "5"]
+    with serving(*options, "--slow-seconds", "0.5") as process:
+        lines = head(process)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=BOUND)
+    assert lines[1] == (
+        "faults:   30% of API requests: 429, drop (seed 5, slow 0.5s, Retry-After 0.1s)"
+    )
+    assert process.returncode == 0
+
+
+def test_a_port_in_use_is_a_usage_error(sandbox: PerkvilleSandbox) -> None:
+    port = urlsplit(sandbox.url).port
+    finished = subprocess.run(
+        sandbox_command("--settings", SETTINGS_FILE, "--port", str(port)),
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+    )
+    assert finished.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in finished.stderr
+
+
+def write_json(tmp_path: Path, document: object) -> str:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["webhook"], "destination 'webhook' has no sandbox"),
+        (["nowhere"], "unknown destination 'nowhere'"),
+        (["perkville", "--fault-rate", "2"], "fault rate must be between 0 and 1"),
+        (["perkville", "--fault-kinds", "429,boom"], "unknown fault kind boom"),
+        (["perkville", "--slow-seconds", "-1"], "must not be negative"),
+    ],
+)
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["sandbox", *argv, "--settings", SETTINGS_FILE]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_invalid_settings_exit_2_naming_the_setting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    settings = write_json(tmp_path, {"business_id": "1", "location_id": "2"})
+    assert main(["sandbox", "perkville", "--settings", settings]) == 2
+    assert "api_key" in capsys.readouterr().err
