@@ -5,23 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from framework.errors import ActionsError
+from framework.errors import ActionsError, RetryableError
 
 Status = Literal["delivered", "dry_run", "failed", "skipped"]
 
 
 @dataclass(frozen=True)
 class ErrorInfo:
-    """A coded failure as reported to users (message already free of secrets)."""
+    """A coded failure as reported to users (message already free of secrets).
+
+    ``retry_after`` is the wait the destination asked for (``Retry-After``), in seconds, when
+    it asked: a queue scheduling the next attempt honours it."""
 
     code: str
     message: str
     retryable: bool
+    retry_after: float | None = None
 
     @classmethod
     def of(cls, error: ActionsError, message: str) -> ErrorInfo:
         """The report of ``error``, with its message as given (already redacted)."""
-        return cls(error.code, message, error.retryable)
+        wait = error.retry_after if isinstance(error, RetryableError) else None
+        return cls(error.code, message, error.retryable, wait)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape: ``code``, ``message``, ``retryable``."""

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from framework.cli import authoring, destinations, languages, sandbox, serve
+from framework.cli import authoring, destinations, languages, runtime, sandbox, serve
 from framework.cli.common import EXIT_OK, EXIT_USAGE, UsageError
 from framework.errors import ActionsError
 
@@ -33,4 +33,5 @@ def _parser() -> argparse.ArgumentParser:
     authoring.register(commands)
     serve.register(commands)
     sandbox.register(commands)
+    runtime.register(commands)
     return parser

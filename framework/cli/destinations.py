@@ -19,6 +19,7 @@ from framework.cli.common import (
     read_json,
     write_line,
 )
+from framework.cli.progress import progress_for
 from framework.definition import Destination
 from framework.execute import DestinationRunner, presets_as_subscriptions
 from framework.http import DEFAULT_TIMEOUT, RetryPolicy
@@ -130,13 +131,20 @@ def _send(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         retry=RetryPolicy(max_attempts=args.max_attempts),
     ) as runner:
+        progress = progress_for(args.events, sys.stderr)
         for event in read_events(args.events):
             if isinstance(event, BadLine):
                 results = [runner.invalid_event(None, event.message())]
             else:
                 results = runner.process(event)
+            if progress is not None and sys.stdout.isatty():
+                progress.clear()  # the results go to the same terminal
             for result in results:
                 report.add(result)
+            if progress is not None:
+                progress.advance()
+        if progress is not None:
+            progress.finish()
     report.close()
     return EXIT_FAILED if report.counts.get("failed") else EXIT_OK
 

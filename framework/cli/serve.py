@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from framework.cli.common import EXIT_OK, UsageError
+from framework.cli.runtime import open_runtime
 from framework.definition import Destination
 from framework.http import DEFAULT_TIMEOUT
 from framework.registry import discover
 from framework.schema_files import stale_schemas
 from framework.server import SettingsApi, SettingsServer, is_loopback
+from framework.server.ingress import Ingress
 
 DEFAULT_PORT = 8321
 
@@ -44,6 +46,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request (10)"
     )
+    serve.add_argument(
+        "--config",
+        type=Path,
+        help="runtime configuration (TOML): also accept Segment's Tracking API on /v1/ "
+        "(queued durably, delivered by workers) and serve /metrics",
+    )
+    serve.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="with --config: queue events only; `actions worker` delivers them",
+    )
     serve.set_defaults(handler=_serve)
 
 
@@ -59,9 +72,16 @@ def _serve(args: argparse.Namespace) -> int:
         endpoints(args.endpoint, registry.destinations),
         args.timeout,
     )
+    runtime = None
+    if args.config:
+        runtime = open_runtime(args.config, registry.destinations, workers=not args.no_workers)
     try:
-        server = SettingsServer(args.host, args.port, api)
+        server = SettingsServer(
+            args.host, args.port, api, ingress=Ingress(runtime) if runtime else None
+        )
     except OSError as error:
+        if runtime is not None:
+            runtime.close()
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
     if not is_loopback(args.host):
         print(
@@ -71,12 +91,17 @@ def _serve(args: argparse.Namespace) -> int:
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     print(f"Settings UI on {server.url} (Ctrl-C to stop)", flush=True)
+    if runtime is not None:
+        runtime.start()
+        print(f"Tracking API on {server.url}v1/, metrics on {server.url}metrics", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if runtime is not None:
+            runtime.close()
     return EXIT_OK
 
 

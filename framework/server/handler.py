@@ -4,7 +4,8 @@ security headers and logging.
 Every refusal is a JSON error ``{"error": {"code", "message"}}``: 400 for a body that is
 not a JSON object, 403 for a Host that is not loopback (DNS rebinding) on a loopback
 server, 404, 405, 411 without Content-Length, 413 past the body limit, 415 for a body
-that is not ``application/json`` (so no other site's form can post to it). The log has one
+that is not ``application/json`` (so no other site's form can post to it; the ingress's
+calls, authenticated by a write key, take any type and read their own bodies). The log has one
 line per request (method, path without query, status) and never a body, a query string or
 an exception message, so never a secret.
 """
@@ -18,12 +19,15 @@ import socket
 import sys
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from framework.server.api import SettingsApi
 from framework.server.errors import ApiError, bad_request
 from framework.server.routes import Response, Router, error_response
+
+if TYPE_CHECKING:
+    from framework.server.ingress import Ingress
 
 logger = logging.getLogger("framework.server")
 
@@ -55,9 +59,17 @@ class SettingsServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, host: str, port: int, api: SettingsApi, *, max_body: int = MAX_BODY):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        api: SettingsApi,
+        *,
+        max_body: int = MAX_BODY,
+        ingress: Ingress | None = None,
+    ):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.router = Router(api)
+        self.router = Router(api, ingress=ingress)
         self.max_body = max_body
         self.loopback = is_loopback(host)
         super().__init__((host, port), _Handler)
@@ -104,15 +116,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         path = urlsplit(self.path).path
+        ingress = self.server.router.ingress
         try:
             self._check_host()
-            body = self._body() if self.command == "POST" else {}
+            raw = ingress is not None and ingress.allowed(path) is not None
+            body = self._body() if self.command == "POST" and not raw else {}
+            content = self._raw() if self.command == "POST" and raw else b""
             allowed = self.server.router.allowed(path)
             if allowed is None:
                 raise ApiError(404, "NOT_FOUND", f"no such page or endpoint: {path}")
             if allowed != self.command:
                 error = ApiError(405, "METHOD_NOT_ALLOWED", f"{path} answers {allowed} only")
                 response = error_response(error, {"Allow": allowed})
+            elif ingress is not None and raw:
+                response = ingress.dispatch(path, self.headers, content)
             else:
                 response = self.server.router.dispatch(self.command, path, body)
         except ApiError as error:
@@ -142,6 +159,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> dict[str, Any]:
         """The request's JSON object, within the size limit."""
+        raw = self._raw(complete=False)
+        media_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json")
+        if len(raw) != int(self.headers["Content-Length"]):
+            raise bad_request("the request body is shorter than its Content-Length")
+        return _parse(raw)
+
+    def _raw(self, *, complete: bool = True) -> bytes:
+        """The request's body bytes, within the size limit (all of them, if ``complete``)."""
         if "Transfer-Encoding" in self.headers or "Content-Length" not in self.headers:
             raise ApiError(411, "LENGTH_REQUIRED", "send the body with a Content-Length")
         try:
@@ -156,13 +183,10 @@ class _Handler(BaseHTTPRequestHandler):
                 "BODY_TOO_LARGE",
                 f"the request body is {length} bytes; the limit is {self.server.max_body}",
             )
-        media_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         raw = self.rfile.read(length)
-        if media_type != "application/json":
-            raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json")
-        if len(raw) != length:
+        if complete and len(raw) != length:
             raise bad_request("the request body is shorter than its Content-Length")
-        return _parse(raw)
+        return raw
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)

@@ -10,6 +10,9 @@
     POST /api/destinations/<slug>/validate-mapping
     POST /api/destinations/<slug>/test-connection
     POST /api/destinations/<slug>/dry-run
+
+and, with a delivery runtime (``actions serve --config``), the ingress of
+:mod:`framework.server.ingress`: ``POST /v1/<call>`` and ``GET /metrics``.
 """
 
 from __future__ import annotations
@@ -19,10 +22,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from framework.server.api import Body, SettingsApi
 from framework.server.errors import ApiError, not_found
+
+if TYPE_CHECKING:
+    from framework.server.ingress import Ingress
 
 STATIC_DIR = Path(__file__).parent / "static"
 _ASSET = re.compile(r"^[a-z0-9][a-z0-9-]*\.(html|js|css|json|svg)$")
@@ -58,10 +64,14 @@ def error_response(error: ApiError, headers: Mapping[str, str] | None = None) ->
 
 
 class Router:
-    """Dispatches (method, path, parsed body) to the API or to a static file."""
+    """Dispatches (method, path, parsed body) to the API or to a static file, and the
+    ingress's requests (raw bodies) to ``ingress`` when there is one."""
 
-    def __init__(self, api: SettingsApi, static_dir: Path = STATIC_DIR) -> None:
+    def __init__(
+        self, api: SettingsApi, static_dir: Path = STATIC_DIR, ingress: Ingress | None = None
+    ) -> None:
         self._api = api
+        self.ingress = ingress
         self._static_dir = static_dir
         self._operations: dict[str, Callable[[str, Body], dict[str, Any]]] = {
             "validate-settings": api.validate_settings,
@@ -72,6 +82,8 @@ class Router:
 
     def allowed(self, path: str) -> str | None:
         """The one method ``path`` answers to, or None for an unknown path."""
+        if self.ingress is not None and (method := self.ingress.allowed(path)):
+            return method
         parts = path.strip("/").split("/")
         if path == "/" or (len(parts) == 2 and parts[0] == "static"):
             return "GET"

@@ -1,0 +1,192 @@
+"""The delivery runtime's commands: ``worker`` (deliver what the queue holds) and ``dlq``
+(list, show and replay dead letters); ``serve --config`` is in :mod:`framework.cli.serve`
+and uses :func:`open_runtime`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, replace
+from pathlib import Path
+from types import FrameType
+
+from framework.cli.common import EXIT_FAILED, EXIT_OK, UsageError
+from framework.definition import Destination
+from framework.delivery.backends import open_queue
+from framework.delivery.config import load_config, load_queue_url
+from framework.delivery.durations import iso_time, parse_time
+from framework.delivery.logs import json_logging, log
+from framework.delivery.metrics_server import MetricsServer
+from framework.delivery.queue import DeadLetter, DeadLetterFilter, Queue
+from framework.delivery.runtime import Runtime
+from framework.registry import discover
+
+_MESSAGE_WIDTH = 60
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``worker`` and ``dlq``."""
+    worker = commands.add_parser("worker", help="deliver queued events (no ingress)")
+    worker.add_argument("--config", type=Path, required=True, help="runtime configuration (TOML)")
+    worker.add_argument("--workers", type=int, help="delivery threads (default: the config's)")
+    worker.add_argument(
+        "--metrics-port", type=int, help="serve GET /metrics on this port (0: a free one)"
+    )
+    worker.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address for --metrics-port (127.0.0.1)"
+    )
+    worker.set_defaults(handler=_worker)
+
+    dlq = commands.add_parser("dlq", help="dead letters: list, show, replay")
+    actions = dlq.add_subparsers(required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="dead letters, oldest failure first")
+    _queue_arguments(listing)
+    _filter_arguments(listing)
+    listing.add_argument("--json", action="store_true", help="one JSON line per dead letter")
+    listing.set_defaults(handler=_list)
+    show = actions.add_parser("show", help="one dead letter with its event, as JSON")
+    _queue_arguments(show)
+    show.add_argument("id", type=int, help="the dead letter's id (see `actions dlq list`)")
+    show.set_defaults(handler=_show)
+    replay = actions.add_parser("replay", help="queue dead letters again (attempts from 0)")
+    _queue_arguments(replay)
+    _filter_arguments(replay)
+    replay.set_defaults(handler=_replay)
+
+
+def _queue_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path, help="runtime configuration (its [queue] url)")
+    where.add_argument("--queue", help="the queue's URL, e.g. sqlite:///actions-queue.db")
+
+
+def _filter_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", help="failed at or after T (ISO 8601, or a duration ago: 2h)")
+    parser.add_argument("--until", help="failed before T (ISO 8601, or a duration ago)")
+    parser.add_argument("--code", help="with this error code, e.g. INVALID_AUTHENTICATION")
+
+
+def open_runtime(
+    config_path: Path,
+    destinations: Mapping[str, Destination],
+    *,
+    workers: bool,
+    worker_threads: int | None = None,
+) -> Runtime:
+    """The runtime a configuration file describes; logs become JSON lines on stderr."""
+    config = load_config(config_path)
+    if worker_threads is not None:
+        if worker_threads < 1:
+            raise UsageError("--workers must be at least 1")
+        config = replace(config, delivery=replace(config.delivery, workers=worker_threads))
+    runtime = Runtime(config, destinations, workers=workers)
+    json_logging()
+    return runtime
+
+
+def _worker(args: argparse.Namespace) -> int:
+    registry = discover()
+    runtime = open_runtime(
+        args.config, registry.destinations, workers=True, worker_threads=args.workers
+    )
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    metrics = None
+    if args.metrics_port is not None:
+        try:
+            metrics = MetricsServer(args.metrics_host, args.metrics_port, runtime.metrics)
+        except OSError as error:
+            runtime.close()
+            where = f"{args.metrics_host}:{args.metrics_port}"
+            raise UsageError(f"cannot listen on {where}: {error.strerror}") from None
+        metrics.start()
+    runtime.start()
+    log(logging.INFO, "workers started", workers=runtime.config.delivery.workers)
+    print("Workers started (Ctrl-C to stop)", flush=True)
+    if metrics is not None:
+        print(f"Metrics on {metrics.url}", flush=True)
+    try:
+        stop.wait()
+    finally:
+        if metrics is not None:
+            metrics.stop()
+        runtime.close()
+    return EXIT_OK
+
+
+def _open(args: argparse.Namespace) -> Queue:
+    url: str = args.queue if args.queue else load_queue_url(args.config)
+    return open_queue(url)
+
+
+def _filter(args: argparse.Namespace) -> DeadLetterFilter:
+    now = time.time()
+    try:
+        since = parse_time(args.since, now) if args.since else None
+        until = parse_time(args.until, now) if args.until else None
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return DeadLetterFilter(since, until, args.code)
+
+
+def _list(args: argparse.Namespace) -> int:
+    queue = _open(args)
+    try:
+        letters = queue.dead_letters(_filter(args))
+    finally:
+        queue.close()
+    for letter in letters:
+        if args.json:
+            print(json.dumps(_summary(letter)))
+        else:
+            message = letter.message[:_MESSAGE_WIDTH]
+            print(
+                f"{letter.id:<6} {iso_time(letter.failed_at)}  {letter.source}  {letter.route}  "
+                f"{letter.message_id}  {letter.code} ({letter.reason}, {letter.attempts} "
+                f"attempts): {message}"
+            )
+    if not args.json:
+        print(f"{len(letters)} dead letters")
+    return EXIT_OK
+
+
+def _summary(letter: DeadLetter) -> dict[str, object]:
+    shown: dict[str, object] = asdict(letter)
+    del shown["event"]
+    shown["enqueued_at"] = iso_time(letter.enqueued_at)
+    shown["failed_at"] = iso_time(letter.failed_at)
+    return shown
+
+
+def _show(args: argparse.Namespace) -> int:
+    queue = _open(args)
+    try:
+        letter = queue.dead_letter(args.id)
+    finally:
+        queue.close()
+    if letter is None:
+        print(f"no dead letter {args.id}", file=sys.stderr)
+        return EXIT_FAILED
+    print(json.dumps({**_summary(letter), "event": json.loads(letter.event)}, indent=2))
+    return EXIT_OK
+
+
+def _replay(args: argparse.Namespace) -> int:
+    queue = _open(args)
+    try:
+        count = queue.replay(_filter(args), time.time())
+    finally:
+        queue.close()
+    print(f"replayed {count} dead letters")
+    return EXIT_OK

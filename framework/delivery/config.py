@@ -1,0 +1,265 @@
+"""The runtime's configuration file (TOML): the queue, delivery options, and which
+destinations, settings and mappings each write key feeds.
+
+::
+
+    [queue]
+    url = "sqlite:///actions-queue.db"    # relative to this file; sqlite:////abs/path
+
+    [delivery]
+    workers = 4            max_attempts = 8       max_age = "24h"
+    lease = "60s"          backoff = "1s"         max_backoff = "10m"
+    timeout = "10s"        dedupe_window = "24h"
+
+    [[sources]]
+    name = "website"
+    write_key = "env:WEBSITE_WRITE_KEY"
+
+    [[sources.destinations]]
+    slug = "perkville"
+    settings_file = "perkville-settings.json"       # relative to this file
+    settings = { api_key = "env:PERKVILLE_API_KEY" }  # merged over the file's
+    mappings = { award_points = { email = { "@path" = "$.traits.email" } } }
+
+Any string ``"env:NAME"`` (a write key, a setting at any depth) is read from the
+environment variable ``NAME`` when the configuration is loaded; a missing variable is an
+error naming it. Unknown keys are errors, so a typo is never silently ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from framework.delivery.durations import parse_duration
+from framework.errors import ActionsError
+
+ENV_PREFIX = "env:"
+
+
+class ConfigError(ActionsError):
+    """The configuration file is missing, not TOML, or says something invalid (the message
+    names where; it never contains a value, so never a secret)."""
+
+    code = "INVALID_CONFIG"
+
+
+@dataclass(frozen=True)
+class DeliveryOptions:
+    """How workers deliver: concurrency, retries (exponential back-off with full jitter,
+    ``backoff`` doubling per attempt up to ``max_backoff``), how long an item may stay in
+    flight before another worker may claim it (``lease``), per-request ``timeout``, how
+    long before an undelivered event is given up (``max_age``), and how long a messageId is
+    remembered for de-duplication (``dedupe_window``). Durations are in seconds."""
+
+    workers: int = 4
+    max_attempts: int = 8
+    max_age: float = 86_400.0
+    lease: float = 60.0
+    backoff: float = 1.0
+    max_backoff: float = 600.0
+    timeout: float = 10.0
+    dedupe_window: float = 86_400.0
+
+
+@dataclass(frozen=True)
+class DestinationConfig:
+    """One destination a source feeds: ``id`` (unique in its source; the slug by default),
+    the settings (secrets resolved), mappings merged over the presets' (action slug ->
+    mapping) and an optional ``endpoint`` replacing the destination's base URL."""
+
+    id: str
+    slug: str
+    settings: dict[str, Any]
+    mappings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    endpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """A source: its ``name`` (in the queue, logs and metrics), its write key (a secret:
+    never logged) and the destinations its events go to."""
+
+    name: str
+    write_key: str = field(repr=False)
+    destinations: tuple[DestinationConfig, ...]
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """The whole file."""
+
+    queue_url: str
+    delivery: DeliveryOptions
+    sources: tuple[SourceConfig, ...]
+
+
+_TOP = {"queue", "delivery", "sources"}
+_SOURCE = {"name", "write_key", "destinations"}
+_DESTINATION = {"slug", "id", "settings", "settings_file", "mappings", "endpoint"}
+_DURATIONS = {"max_age", "lease", "backoff", "max_backoff", "timeout", "dedupe_window"}
+_COUNTS = {"workers", "max_attempts"}
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> RuntimeConfig:
+    """The configuration in ``path``, secrets resolved from ``environ`` (the process's
+    environment by default)."""
+    document = _read(path)
+    env = os.environ if environ is None else environ
+    _known(document, _TOP, "")
+    queue_url = _queue_url(document, path)
+    delivery = _delivery(document.get("delivery", {}))
+    sources = document.get("sources")
+    if not isinstance(sources, list) or not sources:
+        raise ConfigError("[[sources]]: at least one source is required")
+    parsed = tuple(
+        _source(item, f"sources[{index}]", path.parent, env) for index, item in enumerate(sources)
+    )
+    _unique([s.name for s in parsed], "sources: source name")
+    _unique([s.write_key for s in parsed], "sources: write key", show=False)
+    return RuntimeConfig(queue_url, delivery, parsed)
+
+
+def load_queue_url(path: Path) -> str:
+    """Only the queue URL of the file (for commands that need nothing else, such as
+    ``actions dlq``: no secret has to be set for them)."""
+    return _queue_url(_read(path), path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read configuration file {str(path)!r}: {error.strerror}"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"configuration file {str(path)!r} is not valid TOML: {error}") from None
+
+
+def _queue_url(document: Mapping[str, Any], path: Path) -> str:
+    queue = document.get("queue", {})
+    if not isinstance(queue, dict):
+        raise ConfigError("[queue]: expected a table")
+    _known(queue, {"url"}, "queue.")
+    url = queue.get("url", "sqlite:///actions-queue.db")
+    if not isinstance(url, str):
+        raise ConfigError('queue.url: expected a string such as "sqlite:///actions-queue.db"')
+    scheme, sep, rest = url.partition(":///")
+    if scheme == "sqlite" and sep and not rest.startswith("/"):
+        return f"sqlite:///{(path.parent / rest).resolve()}"  # relative to the file
+    return url
+
+
+def _delivery(table: object) -> DeliveryOptions:
+    if not isinstance(table, dict):
+        raise ConfigError("[delivery]: expected a table")
+    _known(table, _DURATIONS | _COUNTS, "delivery.")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in _COUNTS:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"delivery.{key}: expected a whole number of at least 1")
+            values[key] = value
+        else:
+            try:
+                values[key] = parse_duration(value)
+            except ValueError as error:
+                raise ConfigError(f"delivery.{key}: {error}") from None
+    return DeliveryOptions(**values)
+
+
+def _source(item: object, where: str, base: Path, env: Mapping[str, str]) -> SourceConfig:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: expected a table")
+    _known(item, _SOURCE, f"{where}.")
+    name = _text(item, "name", where)
+    write_key = _resolve(item.get("write_key"), f"{where}.write_key", env)
+    if not isinstance(write_key, str) or not write_key:
+        raise ConfigError(f'{where}.write_key: expected a non-empty string (or "env:NAME")')
+    destinations = item.get("destinations")
+    if not isinstance(destinations, list) or not destinations:
+        raise ConfigError(f"{where}.destinations: at least one destination is required")
+    parsed = tuple(
+        _destination(d, f"{where}.destinations[{index}]", base, env)
+        for index, d in enumerate(destinations)
+    )
+    _unique([d.id for d in parsed], f"{where}.destinations: id")
+    return SourceConfig(name, write_key, parsed)
+
+
+def _destination(item: object, where: str, base: Path, env: Mapping[str, str]) -> DestinationConfig:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: expected a table")
+    _known(item, _DESTINATION, f"{where}.")
+    slug = _text(item, "slug", where)
+    settings: dict[str, Any] = {}
+    if "settings_file" in item:
+        settings = _settings_file(base / _text(item, "settings_file", where), where)
+    inline = item.get("settings", {})
+    if not isinstance(inline, dict):
+        raise ConfigError(f"{where}.settings: expected a table")
+    settings = _resolve({**settings, **inline}, f"{where}.settings", env)
+    mappings = item.get("mappings", {})
+    if not isinstance(mappings, dict) or not all(isinstance(m, dict) for m in mappings.values()):
+        raise ConfigError(f"{where}.mappings: expected a table: action slug -> mapping")
+    endpoint = _text(item, "endpoint", where) if "endpoint" in item else None
+    ident = _text(item, "id", where) if "id" in item else slug
+    return DestinationConfig(ident, slug, settings, mappings, endpoint)
+
+
+def _settings_file(path: Path, where: str) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(
+            f"{where}.settings_file: cannot read {str(path)!r}: {error.strerror}"
+        ) from None
+    except ValueError:
+        raise ConfigError(f"{where}.settings_file: {str(path)!r} is not valid JSON") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{where}.settings_file: {str(path)!r} must hold a JSON object")
+    return document
+
+
+def _resolve(value: Any, where: str, env: Mapping[str, str]) -> Any:
+    """``value`` with every ``"env:NAME"`` string replaced by the variable's value."""
+    if isinstance(value, str) and value.startswith(ENV_PREFIX):
+        name = value[len(ENV_PREFIX) :]
+        if name not in env:
+            raise ConfigError(f"{where}: environment variable {name} is not set")
+        return env[name]
+    if isinstance(value, dict):
+        return {key: _resolve(item, f"{where}.{key}", env) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolve(item, f"{where}[{index}]", env) for index, item in enumerate(value)]
+    return value
+
+
+def _text(table: Mapping[str, Any], key: str, where: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}.{key}: expected a non-empty string")
+    return value
+
+
+def _known(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}{unknown[0]}: unknown key (expected one of {', '.join(sorted(allowed))})"
+        )
+
+
+def _unique(values: list[str], what: str, *, show: bool = True) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ConfigError(f"{what} {value!r} is used twice" if show else f"{what} used twice")
+        seen.add(value)

@@ -1,0 +1,53 @@
+"""Segment's HTTP Tracking API on the settings server, and ``/metrics``, when it runs with
+a delivery runtime (``actions serve --config FILE``)::
+
+    POST /v1/track | identify | page | screen | group | alias | batch
+    GET  /metrics                                   Prometheus text format
+
+A call answers ``200 {"success": true}`` once its events are durably queued; a refusal is
+``{"error": {"code", "message"}}`` with 400 (malformed JSON, an invalid event), 401 (no or
+an unknown write key) or 413 (past Segment's size limits). Any Content-Type is accepted
+(browsers send ``text/plain``); the write key authenticates the call.
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from framework.delivery.intake import CALLS, IntakeError
+from framework.delivery.metrics import CONTENT_TYPE
+from framework.delivery.runtime import Runtime
+from framework.server.errors import ApiError
+from framework.server.routes import Response, error_response, json_response
+
+CALL_PATHS = {f"/v1/{call}": call for call in CALLS}
+METRICS_PATH = "/metrics"
+
+
+class Ingress:
+    """The Tracking API and the metrics of ``runtime``."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def allowed(self, path: str) -> str | None:
+        """The one method ``path`` answers to here, or ``None`` when it is not ours."""
+        if path in CALL_PATHS:
+            return "POST"
+        return "GET" if path == METRICS_PATH else None
+
+    def dispatch(self, path: str, headers: Message, raw: bytes) -> Response:
+        """The response to a request whose method is the one :meth:`allowed` names."""
+        if path == METRICS_PATH:
+            return Response(200, self._runtime.metrics.render().encode(), CONTENT_TYPE)
+        try:
+            self._runtime.accept(
+                CALL_PATHS[path],
+                raw,
+                encoding=headers.get("Content-Encoding"),
+                authorization=headers.get("Authorization"),
+            )
+        except IntakeError as error:
+            extra = {"WWW-Authenticate": 'Basic realm="actions"'} if error.status == 401 else {}
+            return error_response(ApiError(error.status, error.code, error.message), extra)
+        return json_response(200, {"success": True})

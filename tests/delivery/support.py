@@ -1,0 +1,109 @@
+"""What the delivery tests share: secrets that are easy to search for, a configuration
+file, events, a bounded wait, and an ingress served in this process."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from framework.delivery.runtime import Runtime
+from framework.server import SettingsApi, SettingsServer
+from framework.server.ingress import Ingress
+
+ROOT = Path(__file__).resolve().parents[2]
+API_KEY = "pk_live_SECRET_9f8e7d6c"  # distinctive: a leak is found by a substring search
+WRITE_KEY = "wk_SECRET_1a2b3c4d"
+SETTINGS: dict[str, Any] = {
+    "api_key": API_KEY,
+    "business_id": "4242",
+    "location_id": "17",
+    "event_to_perk_map": {"Order Completed": "555", "Checked In": "123456"},
+    "send_email": False,
+}
+ENV = {"TEST_WRITE_KEY": WRITE_KEY, "TEST_PERKVILLE_KEY": API_KEY}
+
+
+def write_config(folder: Path, endpoint: str, **delivery: object) -> Path:
+    """A configuration: one source (write key from ``TEST_WRITE_KEY``) feeding Perkville at
+    ``endpoint`` (API key from ``TEST_PERKVILLE_KEY``), the queue in ``folder``."""
+    public = {key: value for key, value in SETTINGS.items() if key != "api_key"}
+    (folder / "perkville.json").write_text(json.dumps(public))
+    options = "\n".join(f"{key} = {json.dumps(value)}" for key, value in delivery.items())
+    path = folder / "actions.toml"
+    path.write_text(
+        f"""
+[queue]
+url = "sqlite:///queue.db"
+
+[delivery]
+{options}
+
+[[sources]]
+name = "shop"
+write_key = "env:TEST_WRITE_KEY"
+
+[[sources.destinations]]
+slug = "perkville"
+settings_file = "perkville.json"
+settings = {{ api_key = "env:TEST_PERKVILLE_KEY" }}
+endpoint = "{endpoint}"
+"""
+    )
+    return path
+
+
+def order(number: int, email: str = "ana@example.com", revenue: float = 1) -> dict[str, Any]:
+    """An Order Completed event worth ``revenue`` points to ``email``."""
+    return {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": f"user-{number}",
+        "messageId": f"order-{number}",
+        "properties": {"order_id": f"o-{number}", "revenue": revenue, "email": email},
+    }
+
+
+def basic(write_key: str = WRITE_KEY) -> str:
+    """The Authorization header Segment's libraries send."""
+    return "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()
+
+
+def batch_body(events: list[dict[str, Any]]) -> bytes:
+    """A /v1/batch body."""
+    return json.dumps({"batch": events}).encode()
+
+
+def wait_for(done: Callable[[], bool], seconds: float = 60.0, what: str = "condition") -> None:
+    """Poll ``done`` every 10 ms for at most ``seconds``; fail saying ``what`` if it never
+    holds (a bound, not a measurement: the tests assert outcomes, never durations)."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what} after {seconds} s")
+        time.sleep(0.01)
+
+
+def drained(runtime: Runtime) -> bool:
+    """Nothing left in the queue."""
+    return sum(runtime.queue.depth().values()) == 0
+
+
+@contextmanager
+def serving(runtime: Runtime, destinations: Mapping[str, Any]) -> Iterator[str]:
+    """``runtime``'s ingress (and the settings API) on 127.0.0.1; its base URL."""
+    api = SettingsApi(dict(destinations), ROOT / "schemas")
+    server = SettingsServer("127.0.0.1", 0, api, ingress=Ingress(runtime))
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

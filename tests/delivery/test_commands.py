@@ -1,0 +1,64 @@
+"""The runtime's commands: usage and configuration errors (exit 2, saying what is wrong),
+and a worker pool that, stopped, queues the items it had not started again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from destinations.perkville.sandbox import Faults, PerkvilleSandbox
+from framework.cli import main
+from tests.delivery.conftest import MakeRuntime
+from tests.delivery.support import SETTINGS, basic, batch_body, order, wait_for, write_config
+
+
+def test_a_missing_secret_stops_the_worker_before_it_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TEST_PERKVILLE_KEY", raising=False)
+    monkeypatch.setenv("TEST_WRITE_KEY", "w")
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    assert main(["worker", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        "actions: INVALID_CONFIG: sources[0].destinations[0].settings.api_key: environment "
+        "variable TEST_PERKVILLE_KEY is not set\n"
+    )
+    assert main(["serve", "--port", "0", "--config", str(config)]) == 2
+
+
+def test_invalid_settings_name_the_destination(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_WRITE_KEY", "w")
+    monkeypatch.setenv("TEST_PERKVILLE_KEY", "k")
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    config.write_text(config.read_text().replace('slug = "perkville"', 'slug = "perkvile"'))
+    assert main(["worker", "--config", str(config), "--workers", "2"]) == 2
+    assert "sources[0].destinations[0] (perkvile): unknown destination" in capsys.readouterr().err
+
+
+def test_dlq_needs_a_queue_and_valid_times(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["dlq", "list"])
+    assert "one of the arguments --config --queue is required" in capsys.readouterr().err
+    assert main(["dlq", "list", "--queue", "sqlite:///:memory:", "--since", "soon"]) == 2
+    assert "'soon' is not a time" in capsys.readouterr().err
+
+
+def test_stopping_the_workers_queues_unstarted_items_again(make_runtime: MakeRuntime) -> None:
+    slow = Faults(rate=1.0, kinds=("applied_slow",), slow_seconds=0.3)  # 0.3 s per delivery
+    with PerkvilleSandbox(SETTINGS, faults=slow) as sandbox:
+        runtime = make_runtime(sandbox.url, workers=1, timeout="5s")
+        events = [order(n) for n in range(10)]
+        runtime.accept("batch", batch_body(events), encoding=None, authorization=basic())
+        wait_for(lambda: sandbox.injected() != {}, what="the first delivery to start")
+        assert runtime.pool is not None
+        before = sandbox.applied()
+        runtime.pool.stop()  # one delivery under way, one more claimed (twice the threads)
+        after = sandbox.applied()
+        depth = runtime.queue.depth()
+    assert after == before  # the delivery under way had been applied: it was finished...
+    assert depth["in_flight"] == 0  # ...and recorded; none waits for its lease to run out
+    assert depth["retry_scheduled"] == 1  # the claimed one not started is due again at once
+    assert after + depth["queued"] + depth["retry_scheduled"] == 10

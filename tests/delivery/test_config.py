@@ -1,0 +1,117 @@
+"""The configuration file: secrets from the environment, paths relative to the file,
+durations, and errors that name where (never a value)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from framework.delivery.config import ConfigError, load_config, load_queue_url
+from framework.delivery.durations import parse_duration, parse_time
+from framework.delivery.routes import Routing
+from framework.registry import discover
+from tests.delivery.support import API_KEY, ENV, ROOT, WRITE_KEY, write_config
+
+
+def test_a_configuration_resolves_secrets_paths_and_durations(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9", workers=3, max_age="2h", lease="1.5s")
+    config = load_config(path, ENV)
+    assert config.queue_url == f"sqlite:///{tmp_path.resolve() / 'queue.db'}"
+    assert (config.delivery.workers, config.delivery.max_age, config.delivery.lease) == (
+        3,
+        7200.0,
+        1.5,
+    )
+    assert config.delivery.max_attempts == 8  # the default
+    [source] = config.sources
+    assert (source.name, source.write_key) == ("shop", WRITE_KEY)
+    [perkville] = source.destinations
+    assert (perkville.id, perkville.slug, perkville.endpoint) == (
+        "perkville",
+        "perkville",
+        "http://127.0.0.1:9",
+    )
+    assert perkville.settings["api_key"] == API_KEY  # env: over the settings file
+    assert perkville.settings["business_id"] == "4242"  # from the settings file
+    assert WRITE_KEY not in repr(source)
+
+
+def test_the_example_configuration_builds_its_routes() -> None:
+    environ = {"WEBSITE_WRITE_KEY": "w", "PERKVILLE_API_KEY": "k"}
+    config = load_config(ROOT / "examples" / "runtime" / "actions.toml", environ)
+    assert config.sources[0].destinations[0].settings["api_key"] == "k"
+    assert config.delivery.workers == 8
+    routing = Routing(config, discover().destinations)
+    try:
+        source = routing.source("w")
+        assert source is not None
+        assert [route.id for route in source.routes] == ["perkville/Award Points"]
+        assert routing.source("k") is None
+    finally:
+        routing.close()
+
+
+def test_a_missing_variable_is_named(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, {"TEST_WRITE_KEY": "w"})
+    assert raised.value.message == (
+        "sources[0].destinations[0].settings.api_key: environment variable "
+        "TEST_PERKVILLE_KEY is not set"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[delivery]\nworkerz = 2\n", "delivery.workerz: unknown key"),
+        ("[delivery]\nworkers = 0\n", "delivery.workers: expected a whole number of at least 1"),
+        ('[delivery]\nmax_age = "soon"\n', "delivery.max_age: 'soon' is not a duration"),
+        ("[queue]\nurl = 1\n", "queue.url: expected a string"),
+        ("x = [", "is not valid TOML"),
+        ("", "[[sources]]: at least one source is required"),
+        (
+            '[[sources]]\nname = "a"\nwrite_key = "k"\n',
+            "sources[0].destinations: at least one destination is required",
+        ),
+        (
+            '[[sources]]\nname = "a"\nwrite_key = "secret-key"\n'
+            '[[sources.destinations]]\nslug = "perkville"\n'
+            '[[sources]]\nname = "b"\nwrite_key = "secret-key"\n'
+            '[[sources.destinations]]\nslug = "perkville"\n',
+            "sources: write key used twice",
+        ),
+    ],
+)
+def test_mistakes_are_reported_where_they_are(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "actions.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, {})
+    assert message in raised.value.message
+    assert "secret-key" not in raised.value.message
+
+
+def test_the_queue_url_alone_needs_no_secret(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    assert load_queue_url(path) == f"sqlite:///{tmp_path.resolve() / 'queue.db'}"
+
+
+def test_durations_and_times() -> None:
+    assert [parse_duration(t) for t in ("250ms", "30s", "5m", "24h", "7d", "12", 1.5)] == [
+        0.25,
+        30.0,
+        300.0,
+        86400.0,
+        604800.0,
+        12.0,
+        1.5,
+    ]
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration("1 week")
+    assert parse_time("2h", now=10_000.0) == 2_800.0
+    assert parse_time("1970-01-01T01:00:00Z", now=0.0) == 3600.0
+    assert parse_time("1970-01-02", now=0.0) == 86400.0
+    with pytest.raises(ValueError, match="is not a time"):
+        parse_time("yesterday", now=0.0)

@@ -1,0 +1,51 @@
+"""Nothing lost, nothing doubled (a): with 30% of Perkville's answers faulty, of every kind
+the sandbox injects, every event ends delivered exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from destinations.perkville.sandbox import Faults, PerkvilleSandbox
+from framework.delivery.queue import DeadLetterFilter
+from framework.sandbox import FAULT_KINDS
+from tests.delivery.conftest import MakeRuntime
+from tests.delivery.support import SETTINGS, basic, batch_body, drained, order, wait_for
+
+EVENTS = 200
+
+
+def test_every_event_is_delivered_exactly_once_through_faults(make_runtime: MakeRuntime) -> None:
+    faults = Faults(rate=0.3, kinds=FAULT_KINDS, seed=1, slow_seconds=0.5, retry_after=0.05)
+    events = [order(n, email=f"f{n % 7}@example.com", revenue=n % 5 + 1) for n in range(EVENTS)]
+    with PerkvilleSandbox(SETTINGS, faults=faults) as sandbox:
+        runtime = make_runtime(
+            sandbox.url,
+            workers=8,
+            timeout="250ms",  # below slow_seconds: slow answers time out
+            max_attempts=40,  # 0.3**40: never exhausted
+            backoff="10ms",
+            max_backoff="100ms",
+        )
+        for start in range(0, EVENTS, 50):
+            runtime.accept(
+                "batch",
+                batch_body(events[start : start + 50]),
+                encoding=None,
+                authorization=basic(),
+            )
+        wait_for(lambda: drained(runtime), seconds=90, what="the queue to drain")
+        injected = sandbox.injected()
+        balances = sandbox.balances()
+        applied = sandbox.applied()
+        duplicates = sandbox.duplicates()
+    expected: Counter[str] = Counter()
+    for event in events:
+        expected[event["properties"]["email"]] += event["properties"]["revenue"]
+    assert set(injected) == set(FAULT_KINDS)  # every kind happened
+    assert applied == EVENTS  # each event applied once...
+    assert balances == {email: float(total) for email, total in expected.items()}
+    assert duplicates > 0  # ...though some were sent again after an ambiguous failure
+    assert runtime.queue.dead_letters(DeadLetterFilter()) == []
+    assert runtime.metrics.retries.value("RATE_LIMITED") > 0
+    assert runtime.metrics.retries.value("TIMEOUT") > 0
+    assert runtime.metrics.delivered.value("perkville/Award Points") == EVENTS
