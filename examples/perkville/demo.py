@@ -1,7 +1,11 @@
 """``make demo``: the example events through the Perkville destination, really sent over
 HTTP to a Perkville sandbox (a local emulator of its API) on a free loopback port; then the
-balances the sandbox holds. The sandbox runs in this process and stops when the demo ends,
-however it ends.
+balances the sandbox holds. Then the same events through the delivery runtime (what
+``actions serve --config`` runs): one ``/v1/batch`` call to the Tracking API ingress, the
+SQLite queue, the workers, a fresh sandbox; then its balances and the dead letters. The
+sandboxes, the ingress and the workers run in this process and stop when the demo ends,
+however it ends; the runtime's configuration and queue live in a temporary folder that is
+removed.
 
 Run: .venv/bin/python examples/perkville/demo.py
 """
@@ -11,15 +15,29 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
+import threading
+import time
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from destinations.perkville.sandbox import PerkvilleSandbox
 from framework.cli import main as actions
 from framework.cli.common import EXIT_FAILED, EXIT_OK
+from framework.cli.runtime import open_runtime
+from framework.delivery.queue import DeadLetterFilter
+from framework.registry import discover
+from framework.server import SettingsApi, SettingsServer
+from framework.server.ingress import Ingress
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = Path(os.path.relpath(HERE / "settings.json"))
 EVENTS = Path(os.path.relpath(HERE / "events.ndjson"))
+SCHEMAS = HERE.parents[1] / "schemas"
+WRITE_KEY = "demo_write_key"
+DRAIN_SECONDS = 15.0  # a bound: the queue empties well before
 
 
 def main() -> int:
@@ -37,13 +55,133 @@ def main() -> int:
             flush=True,
         )
         status = actions(command)
-        print(
-            f"== Balances in the sandbox ({sandbox.applied()} transactions applied, "
-            f"{sandbox.duplicates()} duplicates)"
-        )
-        for email, balance in sorted(sandbox.balances().items()):
-            print(f"{email:<24} {balance:>8g}")
-    return EXIT_OK if status == EXIT_FAILED else status
+        _print_balances(sandbox)
+    if status != EXIT_FAILED:
+        return status
+    return through_the_runtime(settings)
+
+
+def through_the_runtime(settings: dict[str, Any]) -> int:
+    """The example events through the delivery runtime, to a fresh sandbox; 0 once the
+    queue has drained, 1 if it did not within :data:`DRAIN_SECONDS`."""
+    print(
+        "\n== The same events through the delivery runtime: Segment Tracking API ingress "
+        "→ SQLite queue (WAL) → workers → a fresh Perkville sandbox",
+        flush=True,
+    )
+    events = [_identified(json.loads(line)) for line in _json_lines(EVENTS)]
+    with (
+        tempfile.TemporaryDirectory(prefix="actions-demo-") as folder,
+        PerkvilleSandbox(settings) as sandbox,
+    ):
+        config = _write_config(Path(folder), sandbox.url)
+        print(f"== A fresh Perkville sandbox on {sandbox.url}")
+        print(f"== Runtime configuration (as for `actions serve --config`): {config}")
+        print(config.read_text(encoding="utf-8").strip())
+        destinations = discover().destinations
+        runtime = open_runtime(config, destinations, workers=True)
+        try:
+            server = SettingsServer(
+                "127.0.0.1", 0, SettingsApi(destinations, SCHEMAS), ingress=Ingress(runtime)
+            )
+            thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+            thread.start()
+            runtime.start()
+            try:
+                url = f"{server.url}v1/batch"
+                print(
+                    f"== POST {url} (Basic auth {WRITE_KEY}:): {len(events)} events in one "
+                    "batch, the line that is not JSON left out, an anonymousId added where "
+                    "there is no userId"
+                )
+                answer = httpx.post(url, json={"batch": events}, auth=(WRITE_KEY, ""), timeout=10.0)
+                print(f"{answer.status_code} {answer.text}", flush=True)
+                drained = answer.is_success and _wait_drained(runtime.queue.depth)
+            finally:
+                server.shutdown()
+                server.server_close()
+                thread.join()
+            letters = runtime.queue.dead_letters(DeadLetterFilter(None, None, None))
+        finally:
+            runtime.close()
+        if not answer.is_success:
+            return EXIT_FAILED
+        if not drained:
+            print(f"== The queue did not drain within {DRAIN_SECONDS:g} s", file=sys.stderr)
+            return EXIT_FAILED
+        _print_balances(sandbox)
+        print(f"== Dead letters ({len(letters)}; `actions dlq list --config {config}`)")
+        for letter in letters:
+            print(f"{letter.message_id:<10} {letter.code:<28} {letter.message}")
+    return EXIT_OK
+
+
+def _json_lines(path: Path) -> list[str]:
+    """The lines of ``path`` that are JSON (the example's last line is not)."""
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            json.loads(line)
+        except ValueError:
+            continue
+        kept.append(line)
+    return kept
+
+
+def _identified(event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` with an ``anonymousId`` when it has no ``userId``: the Tracking API needs
+    one of the two (Segment's libraries always send one; ``actions send`` does not care)."""
+    if "userId" in event or "anonymousId" in event:
+        return event
+    return {**event, "anonymousId": f"anon-{event.get('messageId', 'demo')}"}
+
+
+def _write_config(folder: Path, endpoint: str) -> Path:
+    """A runtime configuration in ``folder``: the queue beside it, one source, Perkville
+    at ``endpoint`` with the example's settings, quick retries."""
+    path = folder / "actions.toml"
+    path.write_text(
+        f"""[queue]
+url = "sqlite:///{(folder / "queue.db").as_posix()}"
+
+[delivery]
+workers = 4
+max_attempts = 3
+backoff = "50ms"
+max_backoff = "200ms"
+
+[[sources]]
+name = "demo"
+write_key = "{WRITE_KEY}"
+
+[[sources.destinations]]
+slug = "perkville"
+settings_file = {json.dumps(str(SETTINGS.resolve()))}
+endpoint = "{endpoint}"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _wait_drained(depth: Any) -> bool:
+    """Poll the queue's depth until nothing is queued or in flight (at most
+    :data:`DRAIN_SECONDS`)."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while sum(depth().values()) > 0:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _print_balances(sandbox: PerkvilleSandbox) -> None:
+    print(
+        f"== Balances in the sandbox ({sandbox.applied()} transactions applied, "
+        f"{sandbox.duplicates()} duplicates)"
+    )
+    for email, balance in sorted(sandbox.balances().items()):
+        print(f"{email:<24} {balance:>8g}")
 
 
 if __name__ == "__main__":
