@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from framework.json_text import JsonTextError, parse_json
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -41,11 +43,11 @@ def check_or_write(
 def read_json(path: Path, what: str) -> Any:
     """The JSON document in ``path``; a missing or invalid file is a :class:`UsageError`."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return parse_json(path.read_bytes())
     except OSError as error:
         raise UsageError(f"cannot read {what} file {str(path)!r}: {error.strerror}") from None
-    except ValueError as error:
-        raise UsageError(f"{what} file {str(path)!r} is not valid JSON: {error}") from None
+    except JsonTextError as error:
+        raise UsageError(f"{what} file {str(path)!r} is {error}") from None
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,6 @@ class BadLine:
     def message(self) -> str:
         """The reason, naming the line."""
         return f"line {self.line}: {self.reason}"
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def read_events(source: str) -> Iterator[dict[str, Any] | BadLine]:
@@ -78,11 +76,10 @@ def read_events(source: str) -> Iterator[dict[str, Any] | BadLine]:
 
 def _parse_event(number: int, line: str) -> dict[str, Any] | BadLine:
     try:
-        event = json.loads(line, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        return BadLine(number, f"not valid JSON at column {error.pos + 1}: {error.msg}")
-    except ValueError as error:
-        return BadLine(number, f"not valid JSON: {error}")
+        event = parse_json(line)
+    except JsonTextError as error:
+        where = f" at column {error.column}" if error.column is not None else ""
+        return BadLine(number, f"not valid JSON{where}: {error.reason}")
     if not isinstance(event, dict):
         return BadLine(number, f"an event must be a JSON object, not {type(event).__name__}")
     return event

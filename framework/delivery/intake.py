@@ -20,6 +20,7 @@ from framework.delivery.conformance import conforms
 from framework.delivery.durations import iso_time
 from framework.event_schemas import EVENT_TYPES, event_problems
 from framework.events import with_message_id
+from framework.json_text import JsonTextError, parse_json
 
 MAX_EVENT_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
@@ -70,18 +71,9 @@ def read_body(raw: bytes, encoding: str | None, call: str) -> dict[str, Any]:
     if len(raw) > limit:
         raise _too_large(f"the {call} body", len(raw), limit)
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise IntakeError(400, "MALFORMED_JSON", "the request body is not UTF-8") from None
-    except json.JSONDecodeError as error:
-        raise IntakeError(
-            400,
-            "MALFORMED_JSON",
-            f"the request body is not valid JSON: {error.msg} at line {error.lineno} "
-            f"column {error.colno}",
-        ) from None
-    except (ValueError, RecursionError):
-        raise IntakeError(400, "MALFORMED_JSON", "the request body is not valid JSON") from None
+        document = parse_json(raw)
+    except JsonTextError as error:
+        raise IntakeError(400, "MALFORMED_JSON", f"the request body is {error}") from None
     if not isinstance(document, dict):
         raise IntakeError(400, "MALFORMED_JSON", "the request body must be a JSON object")
     return document
@@ -150,7 +142,3 @@ def _too_large(what: str, size: int, limit: int) -> IntakeError:
         "TOO_LARGE",
         f"{what} is {size} bytes; Segment's limit is {limit} bytes ({limit // 1024} KB)",
     )
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not valid JSON")

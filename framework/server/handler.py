@@ -13,7 +13,6 @@ an exception message, so never a secret.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import socket
 import sys
@@ -22,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from framework.json_text import JsonTextError, parse_json
 from framework.server.api import SettingsApi
 from framework.server.errors import ApiError, bad_request
 from framework.server.routes import Response, Router, error_response
@@ -204,29 +204,12 @@ class _Handler(BaseHTTPRequestHandler):
         logger.warning("%s", format % args)
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def _parse(raw: bytes) -> dict[str, Any]:
     """A JSON object from a request body; 400 saying what is wrong, never what was sent."""
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise ApiError(400, "MALFORMED_JSON", "the request body is not UTF-8") from None
-    except json.JSONDecodeError as error:
-        raise ApiError(
-            400,
-            "MALFORMED_JSON",
-            f"the request body is not valid JSON: {error.msg} at line {error.lineno} "
-            f"column {error.colno}",
-        ) from None
-    except ValueError as error:
-        raise ApiError(
-            400, "MALFORMED_JSON", f"the request body is not valid JSON: {error}"
-        ) from None
-    except RecursionError:
-        raise ApiError(400, "MALFORMED_JSON", "the request body is nested too deeply") from None
+        document = parse_json(raw)
+    except JsonTextError as error:
+        raise ApiError(400, "MALFORMED_JSON", f"the request body is {error}") from None
     if not isinstance(document, dict):
         raise bad_request("the request body must be a JSON object")
     return document

@@ -148,6 +148,7 @@ def test_all_good_events_exit_zero(capsys: pytest.CaptureFixture[str], tmp_path:
             id="wrong type",
         ),
         pytest.param("{not json", "is not valid JSON", id="not json"),
+        pytest.param('{"api_key": NaN}', "is not valid JSON: NaN is not valid JSON", id="NaN"),
     ],
 )
 def test_settings_errors_exit_2_naming_the_setting(
