@@ -5,10 +5,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian's Chromium, driven by Playwright in tests/ui (installed when missing)
+# Debian packages the tests need, installed when missing: Chromium, driven by Playwright
+# in tests/ui, and redis-server, which the Redis queue tests start on loopback themselves
 CHROMIUM := /usr/bin/chromium
+REDIS := /usr/bin/redis-server
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench bench-scaling clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,18 +24,25 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck $(CHROMIUM)
+test: lint typecheck $(CHROMIUM) $(REDIS)
 	$(BIN)/actions schemas --check
 	$(BIN)/actions docs --check
 	$(BIN)/actions validate
 	$(BIN)/pytest
 
 $(CHROMIUM):
-	sh scripts/install-chromium.sh
+	sh scripts/install-package.sh chromium $@
+
+$(REDIS):
+	sh scripts/install-package.sh redis-server $@
 
 bench: $(STAMP)
 	$(BIN)/python bench/languages.py
 	$(BIN)/python -m bench.pipeline
+
+# end to end with 1, 2 and 4 worker processes on one Redis (a few minutes)
+bench-scaling: $(STAMP) $(REDIS)
+	$(BIN)/python -m bench.scaling
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

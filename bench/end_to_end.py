@@ -36,17 +36,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = json.loads((ROOT / "examples" / "perkville" / "settings.json").read_text())
 WRITE_KEY = "bench-write-key"
 BATCH = 100
+SQLITE = "sqlite:///queue.db"  # in the run's folder
 _DEADLINE = 600.0  # seconds: the whole run gives up after this
 
 
-def config(folder: Path, endpoint: str, workers: int) -> Path:
-    """A runtime configuration: one source feeding Perkville at ``endpoint``."""
+def config(folder: Path, endpoint: str, workers: int, queue: str) -> Path:
+    """A runtime configuration: one source feeding Perkville at ``endpoint``, through the
+    queue at ``queue``."""
     (folder / "settings.json").write_text(json.dumps(SETTINGS))
     path = folder / "actions.toml"
     path.write_text(
         f"""
-[queue]
-url = "sqlite:///queue.db"
+queue = "{queue}"
 [delivery]
 workers = {workers}
 timeout = "10s"
@@ -131,11 +132,14 @@ def latency(metrics: str) -> dict[str, float]:
     return found
 
 
-def run(events: int, workers: int, clients: int, worker_processes: int) -> dict[str, Any]:
-    """One run; the figures."""
+def run(
+    events: int, workers: int, clients: int, worker_processes: int, queue: str = SQLITE
+) -> dict[str, Any]:
+    """One run through the queue at ``queue`` (a SQLite file in a new folder by default);
+    the figures."""
     bodies = batches(events)
     with tempfile.TemporaryDirectory() as tmp, PerkvilleSandbox(SETTINGS) as sandbox:
-        path = config(Path(tmp), sandbox.url, workers)
+        path = config(Path(tmp), sandbox.url, workers, queue)
         ingress_only = ["--no-workers"] if worker_processes else []
         serve = _actions("serve", "--port", "0", "--config", str(path), *ingress_only)
         workers = [_actions("worker", "--config", str(path)) for _ in range(worker_processes)]

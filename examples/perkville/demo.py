@@ -141,8 +141,7 @@ def _write_config(folder: Path, endpoint: str) -> Path:
     at ``endpoint`` with the example's settings, quick retries."""
     path = folder / "actions.toml"
     path.write_text(
-        f"""[queue]
-url = "sqlite:///{(folder / "queue.db").as_posix()}"
+        f"""queue = "sqlite:///{(folder / "queue.db").as_posix()}"
 
 [delivery]
 workers = 4

@@ -62,8 +62,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _queue_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--config", type=Path, help="runtime configuration (its [queue] url)")
-    where.add_argument("--queue", help="the queue's URL, e.g. sqlite:///actions-queue.db")
+    where.add_argument("--config", type=Path, help="runtime configuration (its queue URL)")
+    where.add_argument(
+        "--queue", help="the queue's URL: sqlite:///actions-queue.db or redis://HOST:PORT/DB"
+    )
 
 
 def _filter_arguments(parser: argparse.ArgumentParser) -> None:

@@ -57,6 +57,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="with --config: queue events only; `actions worker` delivers them",
     )
+    serve.add_argument(
+        "--no-ui",
+        action="store_true",
+        help="with --config: serve the Tracking API and /metrics only (an ingress machine)",
+    )
     serve.set_defaults(handler=_serve)
 
 
@@ -72,12 +77,18 @@ def _serve(args: argparse.Namespace) -> int:
         endpoints(args.endpoint, registry.destinations),
         args.timeout,
     )
+    if (args.no_workers or args.no_ui) and not args.config:
+        raise UsageError("--no-workers and --no-ui need --config")
     runtime = None
     if args.config:
         runtime = open_runtime(args.config, registry.destinations, workers=not args.no_workers)
     try:
         server = SettingsServer(
-            args.host, args.port, api, ingress=Ingress(runtime) if runtime else None
+            args.host,
+            args.port,
+            api,
+            ingress=Ingress(runtime) if runtime else None,
+            ui=not args.no_ui,
         )
     except OSError as error:
         if runtime is not None:
@@ -85,12 +96,20 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
     if not is_loopback(args.host):
         print(
-            f"warning: {args.host} is not a loopback address: whoever reaches it can use the "
-            "page, and settings (secrets included) travel over plain HTTP",
+            f"warning: {args.host} is not a loopback address: "
+            + (
+                "write keys and events travel over plain HTTP (put TLS in front)"
+                if args.no_ui
+                else "whoever reaches it can use the page, and settings (secrets included) "
+                "travel over plain HTTP"
+            ),
             file=sys.stderr,
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    print(f"Settings UI on {server.url} (Ctrl-C to stop)", flush=True)
+    if args.no_ui:
+        print(f"Ingress on {server.url} (Ctrl-C to stop)", flush=True)
+    else:
+        print(f"Settings UI on {server.url} (Ctrl-C to stop)", flush=True)
     if runtime is not None:
         runtime.start()
         print(f"Tracking API on {server.url}v1/, metrics on {server.url}metrics", flush=True)

@@ -3,8 +3,8 @@ destinations, settings and mappings each write key feeds.
 
 ::
 
-    [queue]
-    url = "sqlite:///actions-queue.db"    # relative to this file; sqlite:////abs/path
+    queue = "sqlite:///actions-queue.db"  # the default; relative to this file
+    # queue = "redis://:env:REDIS_PASSWORD@redis.internal:6379/0"   several machines
 
     [delivery]
     workers = 4            max_attempts = 8       max_age = "24h"
@@ -23,7 +23,9 @@ destinations, settings and mappings each write key feeds.
 
 Any string ``"env:NAME"`` (a write key, a setting at any depth) is read from the
 environment variable ``NAME`` when the configuration is loaded; a missing variable is an
-error naming it. Unknown keys are errors, so a typo is never silently ignored.
+error naming it. In the queue URL, ``env:NAME`` may stand for the password alone. The
+queue may also be written as a table: ``[queue]`` ``url = "..."``. Unknown keys are
+errors, so a typo is never silently ignored.
 """
 
 from __future__ import annotations
@@ -35,11 +37,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from framework.delivery.durations import parse_duration
 from framework.errors import ActionsError
 
 ENV_PREFIX = "env:"
+DEFAULT_QUEUE = "sqlite:///actions-queue.db"
+REDIS_EXAMPLE = "redis://127.0.0.1:6379/0"
 
 
 class ConfigError(ActionsError):
@@ -112,7 +117,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Runtime
     document = _read(path)
     env = os.environ if environ is None else environ
     _known(document, _TOP, "")
-    queue_url = _queue_url(document, path)
+    queue_url = _queue_url(document, path, env)
     delivery = _delivery(document.get("delivery", {}))
     sources = document.get("sources")
     if not isinstance(sources, list) or not sources:
@@ -125,10 +130,10 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Runtime
     return RuntimeConfig(queue_url, delivery, parsed)
 
 
-def load_queue_url(path: Path) -> str:
+def load_queue_url(path: Path, environ: Mapping[str, str] | None = None) -> str:
     """Only the queue URL of the file (for commands that need nothing else, such as
-    ``actions dlq``: no secret has to be set for them)."""
-    return _queue_url(_read(path), path)
+    ``actions dlq``: no other secret has to be set for them)."""
+    return _queue_url(_read(path), path, os.environ if environ is None else environ)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -143,18 +148,31 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"configuration file {str(path)!r} is not valid TOML: {error}") from None
 
 
-def _queue_url(document: Mapping[str, Any], path: Path) -> str:
-    queue = document.get("queue", {})
-    if not isinstance(queue, dict):
-        raise ConfigError("[queue]: expected a table")
-    _known(queue, {"url"}, "queue.")
-    url = queue.get("url", "sqlite:///actions-queue.db")
-    if not isinstance(url, str):
-        raise ConfigError('queue.url: expected a string such as "sqlite:///actions-queue.db"')
-    scheme, sep, rest = url.partition(":///")
+def _queue_url(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) -> str:
+    queue = document.get("queue", DEFAULT_QUEUE)
+    if isinstance(queue, dict):
+        _known(queue, {"url"}, "queue.")
+        queue = queue.get("url", DEFAULT_QUEUE)
+    if not isinstance(queue, str) or not queue:
+        raise ConfigError(f'queue: expected a URL such as "{DEFAULT_QUEUE}" or "{REDIS_EXAMPLE}"')
+    scheme, sep, rest = queue.partition(":///")
     if scheme == "sqlite" and sep and not rest.startswith("/"):
         return f"sqlite:///{(path.parent / rest).resolve()}"  # relative to the file
-    return url
+    return _password_from_env(queue, env)
+
+
+def _password_from_env(url: str, env: Mapping[str, str]) -> str:
+    """``url`` with a password written ``env:NAME`` (``redis://:env:NAME@host``) read
+    from the environment; the whole URL may be ``env:NAME`` too."""
+    if url.startswith(ENV_PREFIX):
+        return str(_resolve(url, "queue", env))
+    scheme, sep, rest = url.partition("://")
+    credentials, at, address = rest.rpartition("@")
+    user, _, password = credentials.partition(":")
+    if not (sep and at and password.startswith(ENV_PREFIX)):
+        return url
+    secret = _resolve(password, "queue (password)", env)
+    return f"{scheme}://{user}:{quote(str(secret), safe='')}@{address}"
 
 
 def _delivery(table: object) -> DeliveryOptions:

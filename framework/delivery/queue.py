@@ -18,8 +18,9 @@ nothing. Delivery is therefore at least once; destinations de-duplicate by messa
 re-sending a batch (Segment's libraries retry) adds nothing.
 
 Implementations: :class:`framework.delivery.sqlite_queue.SqliteQueue` (``sqlite:///PATH``,
-embedded, WAL). Another store (``redis://…``) implements this same protocol:
-:func:`framework.delivery.open_queue` picks one by URL.
+embedded, WAL: one machine) and :class:`framework.delivery.redis_queue.RedisQueue`
+(``redis://host:port/db``: a stream and a consumer group, for several machines);
+:func:`framework.delivery.backends.open_queue` picks one by URL.
 """
 
 from __future__ import annotations
@@ -28,8 +29,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from framework.errors import ActionsError
+
 State = Literal["queued", "in_flight", "retry_scheduled"]
 STATES: tuple[State, ...] = ("queued", "in_flight", "retry_scheduled")
+
+
+class QueueUnavailable(ActionsError):
+    """The queue's store cannot be reached or written (Redis down, a disk error): the
+    operation did not happen and may be tried again. The message names the store, never
+    its credentials."""
+
+    code = "QUEUE_UNAVAILABLE"
+    retryable = True
 
 
 @dataclass(frozen=True)
@@ -46,10 +58,11 @@ class Message:
 
 @dataclass(frozen=True)
 class WorkItem:
-    """A claimed item. ``attempts`` counts this one; ``enqueued_at`` is when it was first
-    queued (the age limit counts from it)."""
+    """A claimed item. ``id`` is the store's own (a row number in SQLite, an entry id in
+    Redis); ``attempts`` counts this one; ``enqueued_at`` is when it was first queued (the
+    age limit counts from it)."""
 
-    id: int
+    id: int | str
     source: str
     route: str
     message_id: str
@@ -118,7 +131,8 @@ class Queue(Protocol):
     """A durable work queue of (event, route) items with leases and a dead-letter store.
 
     Every method is safe to call from several threads; several processes may share one
-    queue (ingress in one, workers in others).
+    queue (ingress in one, workers in others). A store that cannot be reached raises
+    :class:`QueueUnavailable`.
     """
 
     def enqueue(self, messages: Sequence[Message]) -> int:

@@ -19,7 +19,7 @@ from framework.delivery.backends import open_queue
 from framework.delivery.config import RuntimeConfig
 from framework.delivery.intake import IntakeError, events_of, read_body, write_key
 from framework.delivery.metrics import Gauge, RuntimeMetrics
-from framework.delivery.queue import Message
+from framework.delivery.queue import Message, QueueUnavailable
 from framework.delivery.routes import Routing
 from framework.delivery.worker import WorkerPool
 
@@ -64,7 +64,8 @@ class Runtime:
         self, call: str, raw: bytes, *, encoding: str | None, authorization: str | None
     ) -> int:
         """Store the events of one Tracking API call durably (one work item per matching
-        route) and return how many events it held; :class:`IntakeError` for a refusal."""
+        route) and return how many events it held; :class:`IntakeError` for a refusal,
+        :class:`QueueUnavailable` when the queue cannot store them (nothing stored)."""
         try:
             document = read_body(raw, encoding, call)
             source = self.routing.source(write_key(authorization, document))
@@ -81,7 +82,11 @@ class Runtime:
             if (routes := source.routes_for(event))
         ]
         if messages:
-            self.queue.enqueue(messages)
+            try:
+                self.queue.enqueue(messages)
+            except QueueUnavailable as error:
+                self.metrics.rejected.inc(error.code)
+                raise
             if self.pool is not None:
                 self.pool.wake()
         self.metrics.received.inc(source.name, amount=len(events))

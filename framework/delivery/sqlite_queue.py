@@ -30,6 +30,7 @@ from framework.delivery.queue import (
     Delivered,
     Message,
     Outcome,
+    QueueUnavailable,
     Retry,
     State,
     WorkItem,
@@ -92,6 +93,12 @@ class SqliteQueue:
 
     def enqueue(self, messages: Sequence[Message]) -> int:
         """See :meth:`Queue.enqueue`."""
+        try:
+            return self._insert(messages)
+        except sqlite3.OperationalError as error:  # locked too long, disk full or failing
+            raise QueueUnavailable(f"the SQLite queue {str(self.path)!r} failed: {error}") from None
+
+    def _insert(self, messages: Sequence[Message]) -> int:
         rows: list[tuple[Any, ...]] = []
         with self._lock, self._transaction() as db:
             for m in messages:

@@ -20,7 +20,15 @@ from framework.delivery.config import DeliveryOptions
 from framework.delivery.logs import log
 from framework.delivery.metrics import RuntimeMetrics
 from framework.delivery.policy import outcome, stale
-from framework.delivery.queue import Dead, Delivered, Outcome, Queue, Retry, WorkItem
+from framework.delivery.queue import (
+    Dead,
+    Delivered,
+    Outcome,
+    Queue,
+    QueueUnavailable,
+    Retry,
+    WorkItem,
+)
 from framework.delivery.routes import Routing
 from framework.results import ErrorInfo, Result
 
@@ -94,8 +102,14 @@ class WorkerPool:
                 if self._clock() >= next_sweep:
                     self._queue.forget(self._clock() - self._options.dedupe_window)
                     next_sweep = self._clock() + FORGET_EVERY
-            except Exception as error:  # the queue failed (disk, lock): keep the workers
-                log(logging.ERROR, "queue operation failed", error_type=type(error).__name__)
+            except Exception as error:  # the queue failed (Redis down, disk): keep the workers
+                said = {"error": error.message} if isinstance(error, QueueUnavailable) else {}
+                log(
+                    logging.ERROR,
+                    "queue operation failed",
+                    error_type=type(error).__name__,
+                    **said,
+                )
                 self._stopping.wait(_BACKOFF_ON_ERROR)
         self._shut_down()
 

@@ -67,9 +67,10 @@ class SettingsServer(ThreadingHTTPServer):
         *,
         max_body: int = MAX_BODY,
         ingress: Ingress | None = None,
+        ui: bool = True,
     ):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.router = Router(api, ingress=ingress)
+        self.router = Router(api, ingress=ingress, ui=ui)
         self.max_body = max_body
         self.loopback = is_loopback(host)
         super().__init__((host, port), _Handler)

@@ -6,8 +6,9 @@ a delivery runtime (``actions serve --config FILE``)::
 
 A call answers ``200 {"success": true}`` once its events are durably queued; a refusal is
 ``{"error": {"code", "message"}}`` with 400 (malformed JSON, an invalid event), 401 (no or
-an unknown write key) or 413 (past Segment's size limits). Any Content-Type is accepted
-(browsers send ``text/plain``); the write key authenticates the call.
+an unknown write key), 413 (past Segment's size limits) or 503 with ``Retry-After`` (the
+queue cannot store them now, as when Redis is down: nothing was stored). Any Content-Type
+is accepted (browsers send ``text/plain``); the write key authenticates the call.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from email.message import Message
 
 from framework.delivery.intake import CALLS, IntakeError
 from framework.delivery.metrics import CONTENT_TYPE
+from framework.delivery.queue import QueueUnavailable
 from framework.delivery.runtime import Runtime
 from framework.server.errors import ApiError
 from framework.server.routes import Response, error_response, json_response
 
 CALL_PATHS = {f"/v1/{call}": call for call in CALLS}
 METRICS_PATH = "/metrics"
+QUEUE_RETRY_AFTER = 1  # seconds a client is asked to wait when the queue is unavailable
 
 
 class Ingress:
@@ -50,4 +53,7 @@ class Ingress:
         except IntakeError as error:
             extra = {"WWW-Authenticate": 'Basic realm="actions"'} if error.status == 401 else {}
             return error_response(ApiError(error.status, error.code, error.message), extra)
+        except QueueUnavailable as error:  # Segment's libraries retry a 503
+            retry = {"Retry-After": str(QUEUE_RETRY_AFTER)}
+            return error_response(ApiError(503, error.code, error.message), retry)
         return json_response(200, {"success": True})

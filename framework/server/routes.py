@@ -65,13 +65,20 @@ def error_response(error: ApiError, headers: Mapping[str, str] | None = None) ->
 
 class Router:
     """Dispatches (method, path, parsed body) to the API or to a static file, and the
-    ingress's requests (raw bodies) to ``ingress`` when there is one."""
+    ingress's requests (raw bodies) to ``ingress`` when there is one. Without ``ui``, only
+    the ingress's paths exist."""
 
     def __init__(
-        self, api: SettingsApi, static_dir: Path = STATIC_DIR, ingress: Ingress | None = None
+        self,
+        api: SettingsApi,
+        static_dir: Path = STATIC_DIR,
+        ingress: Ingress | None = None,
+        *,
+        ui: bool = True,
     ) -> None:
         self._api = api
         self.ingress = ingress
+        self._ui = ui
         self._static_dir = static_dir
         self._operations: dict[str, Callable[[str, Body], dict[str, Any]]] = {
             "validate-settings": api.validate_settings,
@@ -84,6 +91,8 @@ class Router:
         """The one method ``path`` answers to, or None for an unknown path."""
         if self.ingress is not None and (method := self.ingress.allowed(path)):
             return method
+        if not self._ui:
+            return None
         parts = path.strip("/").split("/")
         if path == "/" or (len(parts) == 2 and parts[0] == "static"):
             return "GET"

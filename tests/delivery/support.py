@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from framework.delivery.runtime import Runtime
 from framework.server import SettingsApi, SettingsServer
@@ -29,17 +34,19 @@ SETTINGS: dict[str, Any] = {
 ENV = {"TEST_WRITE_KEY": WRITE_KEY, "TEST_PERKVILLE_KEY": API_KEY}
 
 
-def write_config(folder: Path, endpoint: str, **delivery: object) -> Path:
+def write_config(
+    folder: Path, endpoint: str, *, queue: str = "sqlite:///queue.db", **delivery: object
+) -> Path:
     """A configuration: one source (write key from ``TEST_WRITE_KEY``) feeding Perkville at
-    ``endpoint`` (API key from ``TEST_PERKVILLE_KEY``), the queue in ``folder``."""
+    ``endpoint`` (API key from ``TEST_PERKVILLE_KEY``), the queue at ``queue`` (by default
+    a SQLite file in ``folder``)."""
     public = {key: value for key, value in SETTINGS.items() if key != "api_key"}
     (folder / "perkville.json").write_text(json.dumps(public))
     options = "\n".join(f"{key} = {json.dumps(value)}" for key, value in delivery.items())
     path = folder / "actions.toml"
     path.write_text(
         f"""
-[queue]
-url = "sqlite:///queue.db"
+queue = "{queue}"
 
 [delivery]
 {options}
@@ -107,3 +114,35 @@ def serving(runtime: Runtime, destinations: Mapping[str, Any]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def actions(*argv: str) -> Iterator[subprocess.Popen[str]]:
+    """``actions ARGV`` in a new process (secrets in its environment); killed on exit."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "framework.cli", *argv],
+        cwd=ROOT,
+        env={**os.environ, **ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def first_line(process: subprocess.Popen[str]) -> str:
+    """The next line the process prints."""
+    assert process.stdout is not None
+    return process.stdout.readline()
+
+
+def metric(url: str, name: str) -> float:
+    """The sum of a counter's series at a ``/metrics`` URL."""
+    lines = httpx.get(url).text.splitlines()
+    return sum(float(line.split()[-1]) for line in lines if line.startswith(name))

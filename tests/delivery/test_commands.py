@@ -9,6 +9,7 @@ import pytest
 
 from destinations.perkville.sandbox import Faults, PerkvilleSandbox
 from framework.cli import main
+from framework.delivery.local_redis import LocalRedis
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import SETTINGS, basic, batch_body, order, wait_for, write_config
 
@@ -36,6 +37,27 @@ def test_invalid_settings_name_the_destination(
     config.write_text(config.read_text().replace('slug = "perkville"', 'slug = "perkvile"'))
     assert main(["worker", "--config", str(config), "--workers", "2"]) == 2
     assert "sources[0].destinations[0] (perkvile): unknown destination" in capsys.readouterr().err
+
+
+def test_ingress_only_flags_need_a_configuration(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "0", "--no-ui"]) == 2
+    assert capsys.readouterr().err == "actions: --no-workers and --no-ui need --config\n"
+
+
+def test_an_unreachable_redis_stops_the_worker_saying_where_never_the_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_WRITE_KEY", "w")
+    monkeypatch.setenv("TEST_PERKVILLE_KEY", "k")
+    monkeypatch.setenv("REDIS_PASSWORD", "hunter2-SECRET")
+    port = LocalRedis(tmp_path).port  # nothing listens there
+    queue = f"redis://:env:REDIS_PASSWORD@127.0.0.1:{port}/0"
+    config = write_config(tmp_path, "http://127.0.0.1:9", queue=queue)
+    assert main(["worker", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        f"actions: QUEUE_UNAVAILABLE: the Redis queue at 127.0.0.1:{port}/0 failed: "
+        "ConnectionError\n"
+    )
 
 
 def test_dlq_needs_a_queue_and_valid_times(capsys: pytest.CaptureFixture[str]) -> None:

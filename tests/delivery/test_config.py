@@ -68,7 +68,9 @@ def test_a_missing_variable_is_named(tmp_path: Path) -> None:
         ("[delivery]\nworkerz = 2\n", "delivery.workerz: unknown key"),
         ("[delivery]\nworkers = 0\n", "delivery.workers: expected a whole number of at least 1"),
         ('[delivery]\nmax_age = "soon"\n', "delivery.max_age: 'soon' is not a duration"),
-        ("[queue]\nurl = 1\n", "queue.url: expected a string"),
+        ("queue = 1\n", 'queue: expected a URL such as "sqlite:///actions-queue.db"'),
+        ("[queue]\nurl = 1\n", "queue: expected a URL"),
+        ('[queue]\npath = "q.db"\n', "queue.path: unknown key (expected one of url)"),
         ("x = [", "is not valid TOML"),
         ("", "[[sources]]: at least one source is required"),
         (
@@ -96,6 +98,42 @@ def test_mistakes_are_reported_where_they_are(tmp_path: Path, text: str, message
 def test_the_queue_url_alone_needs_no_secret(tmp_path: Path) -> None:
     path = write_config(tmp_path, "http://127.0.0.1:9")
     assert load_queue_url(path) == f"sqlite:///{tmp_path.resolve() / 'queue.db'}"
+
+
+@pytest.mark.parametrize(
+    ("written", "environ", "url"),
+    [
+        ('queue = "redis://10.0.0.5:6379/2"', {}, "redis://10.0.0.5:6379/2"),
+        ('[queue]\nurl = "sqlite:////var/q.db"', {}, "sqlite:////var/q.db"),
+        ('queue = "env:QUEUE_URL"', {"QUEUE_URL": "redis://r:6379/0"}, "redis://r:6379/0"),
+        (
+            'queue = "rediss://:env:REDIS_PASSWORD@r.internal:6380/1"',
+            {"REDIS_PASSWORD": "p@ss/word"},
+            "rediss://:p%40ss%2Fword@r.internal:6380/1",
+        ),
+        (
+            'queue = "redis://actions:env:REDIS_PASSWORD@r:6379/0"',
+            {"REDIS_PASSWORD": "pw"},
+            "redis://actions:pw@r:6379/0",
+        ),
+    ],
+)
+def test_the_queue_is_a_url_with_its_password_from_the_environment(
+    tmp_path: Path, written: str, environ: dict[str, str], url: str
+) -> None:
+    path = tmp_path / "actions.toml"
+    path.write_text(f"{written}\n")
+    assert load_queue_url(path, environ) == url
+
+
+def test_a_missing_queue_password_variable_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "actions.toml"
+    path.write_text('queue = "redis://:env:REDIS_PASSWORD@r:6379/0"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_queue_url(path, {})
+    assert raised.value.message == (
+        "queue (password): environment variable REDIS_PASSWORD is not set"
+    )
 
 
 def test_durations_and_times() -> None:

@@ -3,12 +3,7 @@ with SIGKILL in the middle of a run, and an ingress killed right after answering
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,41 +15,17 @@ from framework.delivery.queue import DeadLetterFilter
 from framework.delivery.runtime import Runtime
 from tests.delivery.support import (
     ENV,
-    ROOT,
     SETTINGS,
+    actions,
     basic,
     batch_body,
+    first_line,
     order,
     wait_for,
     write_config,
 )
 
 EVENTS = 600
-
-
-@contextmanager
-def actions(*argv: str) -> Iterator[subprocess.Popen[str]]:
-    """``actions ARGV`` in a new process (secrets in its environment); killed on exit."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "framework.cli", *argv],
-        cwd=ROOT,
-        env={**os.environ, **ENV},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        yield process
-    finally:
-        process.kill()
-        process.wait(timeout=30)
-        assert process.stdout is not None
-        process.stdout.close()
-
-
-def first_line(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    return process.stdout.readline()
 
 
 def queued_runtime(config: Path) -> Runtime:

@@ -1,5 +1,5 @@
 """`actions dlq list | show | replay` on dead letters a refusing Perkville produced, and
-the replayed events delivered once Perkville accepts them."""
+the replayed events delivered once Perkville accepts them; with either queue."""
 
 from __future__ import annotations
 
@@ -9,23 +9,27 @@ import pytest
 
 from destinations.perkville.sandbox import PerkvilleSandbox
 from framework.cli import main
-from framework.delivery.sqlite_queue import SqliteQueue
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import API_KEY, SETTINGS, basic, batch_body, drained, order, wait_for
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
 def test_dead_letters_are_listed_shown_and_replayed(
-    make_runtime: MakeRuntime, capsys: pytest.CaptureFixture[str]
+    make_runtime: MakeRuntime,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+    backend: str,
 ) -> None:
+    redis_url = request.getfixturevalue("redis_url") if backend == "redis" else None
     refusing = PerkvilleSandbox({**SETTINGS, "api_key": "rotated-key"})
     with refusing:
-        runtime = make_runtime(refusing.url)
+        runtime = make_runtime(refusing.url, queue=redis_url)
         body = batch_body([order(1), order(2)])
         runtime.accept("batch", body, encoding=None, authorization=basic())
         wait_for(lambda: drained(runtime), what="both events to fail")
         port = int(refusing.url.rsplit(":", 1)[1])
-    assert isinstance(runtime.queue, SqliteQueue)
-    queue = f"sqlite:///{runtime.queue.path}"
+    queue = runtime.config.queue_url
+    assert queue.startswith(f"{backend}://")
 
     assert main(["dlq", "list", "--queue", queue, "--json"]) == 0
     lines = capsys.readouterr().out.splitlines()

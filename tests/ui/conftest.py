@@ -4,7 +4,7 @@ loopback. Every test leaves a full-page screenshot in artifacts/screenshots/ and
 its path; the paths are listed again at the end of the run.
 
 A missing Chromium fails the tests (``make test`` installs it with
-scripts/install-chromium.sh): they are never skipped.
+scripts/install-package.sh): they are never skipped.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ _TAKEN: list[Path] = []
 def browser() -> Iterator[Browser]:
     """One headless Chromium for the whole run."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-chromium.sh (make test does)")
+        install = f"sh scripts/install-package.sh chromium {CHROMIUM}"
+        pytest.fail(f"{CHROMIUM} is missing: run {install} (make test does)")
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
