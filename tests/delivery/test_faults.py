@@ -1,9 +1,12 @@
 """Nothing lost, nothing doubled (a): with 30% of Perkville's answers faulty, of every kind
-the sandbox injects, every event ends delivered exactly once."""
+the sandbox injects, every event ends delivered exactly once; ingress and workers in one
+process, on either queue."""
 
 from __future__ import annotations
 
 from collections import Counter
+
+import pytest
 
 from destinations.perkville.sandbox import Faults, PerkvilleSandbox
 from framework.delivery.queue import DeadLetterFilter
@@ -14,12 +17,17 @@ from tests.delivery.support import SETTINGS, basic, batch_body, drained, order, 
 EVENTS = 200
 
 
-def test_every_event_is_delivered_exactly_once_through_faults(make_runtime: MakeRuntime) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_every_event_is_delivered_exactly_once_through_faults(
+    make_runtime: MakeRuntime, request: pytest.FixtureRequest, backend: str
+) -> None:
+    queue = request.getfixturevalue("redis_url") if backend == "redis" else None
     faults = Faults(rate=0.3, kinds=FAULT_KINDS, seed=1, slow_seconds=0.5, retry_after=0.05)
     events = [order(n, email=f"f{n % 7}@example.com", revenue=n % 5 + 1) for n in range(EVENTS)]
     with PerkvilleSandbox(SETTINGS, faults=faults) as sandbox:
         runtime = make_runtime(
             sandbox.url,
+            queue=queue,
             workers=8,
             timeout="250ms",  # below slow_seconds: slow answers time out
             max_attempts=40,  # 0.3**40: never exhausted
