@@ -22,9 +22,7 @@ from framework.delivery.local_redis import LocalRedis
 
 
 def one_run(args: argparse.Namespace, processes: int) -> dict[str, Any]:
-    """One run with ``processes`` worker processes; its figures, with Redis's CPU time and
-    this process's (sandbox and client) for this run alone."""
-    before = cpu_seconds(os.getpid())
+    """One run with ``processes`` worker processes; its figures, with Redis's CPU time."""
     if args.queue == "sqlite":
         figures = run(args.events, args.workers, args.clients, processes, SQLITE)
         figures["queue_cpu_us"] = 0.0
@@ -36,8 +34,6 @@ def one_run(args: argparse.Namespace, processes: int) -> dict[str, Any]:
             assert server.pid is not None
             figures = run(args.events, args.workers, args.clients, processes, server.url(0))
             figures["queue_cpu_us"] = cpu_seconds(server.pid) / args.events * 1e6
-    mine = (cpu_seconds(os.getpid()) - before) / args.events * 1e6
-    figures["cpu_us_per_event"]["sandbox and client"] = mine
     return figures
 
 

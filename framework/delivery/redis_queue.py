@@ -48,6 +48,7 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry as ConnectionRetry
 
+from framework.delivery.config import ConfigError
 from framework.delivery.logs import log
 from framework.delivery.queue import (
     DeadLetter,
@@ -88,10 +89,7 @@ _CLAIM = """
 local stream, group, consumer, limit = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[4])
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[3],
     'LIMIT', 0, tonumber(ARGV[6]))) do
-  local r = cjson.decode(member)
-  redis.call('XADD', stream, '*', 'source', r.source, 'route', r.route,
-    'message_id', r.message_id, 'event', r.event, 'attempts', r.attempts,
-    'enqueued_at', r.enqueued_at)
+  redis.call('XADD', stream, '*', unpack(cjson.decode(member).fields))
   redis.call('ZREM', KEYS[2], member)
 end
 local claimed = {}
@@ -117,17 +115,19 @@ _COMPLETE = """
 local stream, group, consumer, now = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 for _, o in ipairs(cjson.decode(ARGV[4])) do
   local current = false
-  local entry = redis.call('XRANGE', stream, o.id, o.id)[1]
-  if o.kind ~= 'delivered' and entry then
+  local entry = o.kind ~= 'delivered' and redis.call('XRANGE', stream, o.id, o.id)[1]
+  if entry then
     local pending = redis.call('XPENDING', stream, group, o.id, o.id, 1)[1]
-    local fields = {}
-    for f = 1, #entry[2], 2 do fields[entry[2][f]] = entry[2][f + 1] end
+    local flat, fields, attempts_at = entry[2], {}, 0
+    for f = 1, #flat, 2 do
+      fields[flat[f]] = flat[f + 1]
+      if flat[f] == 'attempts' then attempts_at = f + 1 end
+    end
     current = pending and pending[2] == consumer
       and pending[4] + tonumber(fields.attempts) == o.attempts
     if current and o.kind == 'retry' then
-      fields.attempts = tostring(o.attempts)
-      fields.entry = o.id
-      redis.call('ZADD', KEYS[2], o.at, cjson.encode(fields))
+      flat[attempts_at] = tostring(o.attempts)
+      redis.call('ZADD', KEYS[2], o.at, cjson.encode({entry = o.id, fields = flat}))
     elseif current then
       local id = redis.call('INCR', KEYS[5])
       fields.attempts = o.attempts
@@ -170,7 +170,7 @@ class RedisQueue:
     consumer group and the other keys are created when missing)."""
 
     def __init__(self, url: str, *, prefix: str = "actions") -> None:
-        self._where = _safe_address(url)
+        self._where = _address(url)
         self._redis = redis.Redis.from_url(
             url,
             decode_responses=True,
@@ -208,8 +208,8 @@ class RedisQueue:
         Redis's clock) are taken over; retries due by ``now`` (the caller's clock) are
         moved back into the stream first."""
         keys = [self._stream, self._retries]
-        args: list[str | int] = [GROUP, self.consumer, repr(now), limit, int(lease * 1000)]
-        args.append(PROMOTE_LIMIT)
+        lease_ms = int(lease * 1000)
+        args: list[str | int] = [GROUP, self.consumer, repr(now), limit, lease_ms, PROMOTE_LIMIT]
         rows = self._call(lambda: self._claim(keys=keys, args=args), group_needed=True)
         return [_item(entry_id, fields, int(count)) for entry_id, fields, count in rows]
 
@@ -388,7 +388,15 @@ def _letter(letter_id: int, text: str) -> DeadLetter:
     )
 
 
-def _safe_address(url: str) -> str:
-    """``host:port/db`` of ``url``, never its password."""
+def _address(url: str) -> str:
+    """``host:port/db`` of ``url`` (never its password); :class:`ConfigError` naming the
+    part that is wrong when the port or database is not a number in range."""
     parts = urlsplit(url)
-    return f"{parts.hostname or 'localhost'}:{parts.port or 6379}{parts.path or '/0'}"
+    try:
+        port = parts.port or 6379
+    except ValueError:
+        raise ConfigError("queue: the Redis URL's port must be a number from 1 to 65535") from None
+    db = parts.path.removeprefix("/") or "0"
+    if not db.isdigit():
+        raise ConfigError(f"queue: the Redis URL's database must be a number, not {db!r}")
+    return f"{parts.hostname or 'localhost'}:{port}/{db}"

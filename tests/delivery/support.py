@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from framework.delivery.queue import Queue
 from framework.delivery.runtime import Runtime
 from framework.server import SettingsApi, SettingsServer
 from framework.server.ingress import Ingress
@@ -96,9 +97,9 @@ def wait_for(done: Callable[[], bool], seconds: float = 60.0, what: str = "condi
         time.sleep(0.01)
 
 
-def drained(runtime: Runtime) -> bool:
+def drained(queue: Queue) -> bool:
     """Nothing left in the queue."""
-    return sum(runtime.queue.depth().values()) == 0
+    return sum(queue.depth().values()) == 0
 
 
 @contextmanager

@@ -26,7 +26,7 @@ def test_dead_letters_are_listed_shown_and_replayed(
         runtime = make_runtime(refusing.url, queue=redis_url)
         body = batch_body([order(1), order(2)])
         runtime.accept("batch", body, encoding=None, authorization=basic())
-        wait_for(lambda: drained(runtime), what="both events to fail")
+        wait_for(lambda: drained(runtime.queue), what="both events to fail")
         port = int(refusing.url.rsplit(":", 1)[1])
     queue = runtime.config.queue_url
     assert queue.startswith(f"{backend}://")

@@ -41,7 +41,7 @@ def test_every_event_is_delivered_exactly_once_through_faults(
                 encoding=None,
                 authorization=basic(),
             )
-        wait_for(lambda: drained(runtime), seconds=90, what="the queue to drain")
+        wait_for(lambda: drained(runtime.queue), seconds=90, what="the queue to drain")
         injected = sandbox.injected()
         balances = sandbox.balances()
         applied = sandbox.applied()

@@ -46,7 +46,7 @@ def test_calls_are_queued_then_delivered_once(
         assert again.status_code == 200
         identify = http.post("/v1/identify", json={"userId": "u1", "traits": {}}, headers=auth)
         assert identify.status_code == 200  # accepted; no Perkville subscription takes it
-        wait_for(lambda: sandbox.applied() == 30 and drained(runtime), what="30 deliveries")
+        wait_for(lambda: sandbox.applied() == 30 and drained(runtime.queue), what="30 deliveries")
     expected = {f"p{k}@example.com": float(sum(range(1, 31)[k - 1 :: 3])) for k in (1, 2)}
     expected["p0@example.com"] = float(sum(range(3, 31, 3)))
     assert sandbox.balances() == expected
@@ -105,7 +105,7 @@ def test_metrics_are_prometheus_text(sandbox: PerkvilleSandbox, make_runtime: Ma
             content=batch_body([order(1), order(2)]),
             headers={"Authorization": basic()},
         )
-        wait_for(lambda: sandbox.applied() == 2 and drained(runtime), what="2 deliveries")
+        wait_for(lambda: sandbox.applied() == 2 and drained(runtime.queue), what="2 deliveries")
         answer = http.get("/metrics")
     assert answer.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     lines = answer.text.splitlines()
@@ -128,7 +128,9 @@ def test_logs_hold_no_secret(
                 auth = {"Authorization": basic()}
                 httpx.post(f"{base}v1/batch", content=batch_body([order(1)]), headers=auth)
                 httpx.post(f"{base}v1/track", json=order(2), headers={"Authorization": "x"})
-            wait_for(lambda: drained(runtime) and drained(rejecting), what="both queues")
+            wait_for(
+                lambda: drained(runtime.queue) and drained(rejecting.queue), what="both queues"
+            )
     text = "\n".join(JsonFormatter().format(record) for record in caplog.records)
     assert '"msg": "dead-lettered"' in text  # the failure was logged...
     assert "INVALID_AUTHENTICATION" in text
@@ -155,7 +157,7 @@ def test_segment_python_library_delivers_through_the_ingress(
         client.identify(user_id="user-1", traits={"email": "seg@example.com"})
         client.flush()
         client.join()
-        wait_for(lambda: sandbox.applied() == 10 and drained(runtime), what="10 deliveries")
+        wait_for(lambda: sandbox.applied() == 10 and drained(runtime.queue), what="10 deliveries")
     assert errors == []
     assert sandbox.balances() == {"seg@example.com": 20.0}
     assert sorted(t["trans_source_id"] for t in sandbox.transactions()) == sorted(

@@ -273,6 +273,20 @@ def test_a_queue_that_stops_answering_is_unavailable_and_comes_back(tmp_path: Pa
             queue.close()
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("redis://:pw-SECRET@127.0.0.1:notaport/0", "port must be a number from 1 to 65535"),
+        ("redis://:pw-SECRET@127.0.0.1:99999/0", "port must be a number from 1 to 65535"),
+        ("redis://127.0.0.1:6379/queue", "database must be a number, not 'queue'"),
+    ],
+)
+def test_a_malformed_redis_url_is_a_configuration_error(url: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        open_queue(url)
+    assert raised.value.message == f"queue: the Redis URL's {message}"
+
+
 def test_an_unknown_queue_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="unsupported queue 'amqp'"):
         open_queue("amqp://127.0.0.1:5672/")

@@ -17,13 +17,14 @@ import redis
 from destinations.perkville.sandbox import PerkvilleSandbox
 from framework.delivery.backends import open_queue
 from framework.delivery.local_redis import LocalRedis
-from framework.delivery.queue import DeadLetterFilter, Queue
+from framework.delivery.queue import DeadLetterFilter
 from framework.sandbox import Faults
 from tests.delivery.support import (
     SETTINGS,
     actions,
     basic,
     batch_body,
+    drained,
     first_line,
     metric,
     order,
@@ -79,10 +80,6 @@ def start_ingress(stack: ExitStack, config: Path) -> str:
     line = first_line(serve)
     assert line.startswith("Ingress on"), line
     return line.split(" on ")[1].split()[0]
-
-
-def drained(queue: Queue) -> bool:
-    return sum(queue.depth().values()) == 0
 
 
 def pending_of(url: str, pid: int) -> int:
