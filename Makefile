@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 REDIS := /usr/bin/redis-server
 
-.PHONY: demo test lint typecheck bench bench-scaling clean
+.PHONY: demo test lint typecheck bench bench-scaling bench-compare clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +39,26 @@ $(REDIS):
 bench: $(STAMP)
 	$(BIN)/python bench/languages.py
 	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.ingress
+	$(BIN)/python -m bench.end_to_end
+	$(BIN)/python -m bench.end_to_end --latency 50ms
 
-# end to end with 1, 2 and 4 worker processes on one Redis (a few minutes)
+# end to end with 1, 2 and 4 worker processes on one Redis, without and with 50 ms of
+# API latency (a few minutes)
 bench-scaling: $(STAMP) $(REDIS)
 	$(BIN)/python -m bench.scaling
+
+# the same runs against an older commit (the thread-per-request design by default),
+# unpacked in a temporary folder and run with this virtualenv, one after the other
+BASELINE ?= 1dc14385a86c716a8ab72a1f21f5032aa20fbeec
+bench-compare: $(STAMP)
+	rm -rf $(VENV)/baseline && mkdir -p $(VENV)/baseline
+	git archive $(BASELINE) | tar -x -C $(VENV)/baseline
+	for root in $(VENV)/baseline .; do \
+		$(BIN)/python -m bench.ingress --runtime-root $$root && \
+		$(BIN)/python -m bench.end_to_end --runtime-root $$root --worker-processes 2 && \
+		$(BIN)/python -m bench.end_to_end --runtime-root $$root --latency 50ms || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,77 +1,101 @@
-"""Scaling out: end-to-end events per second with 1, 2 and 4 ``actions worker``
-processes sharing one Redis stream (``actions serve --no-workers`` as the ingress, a
-private ``redis-server`` with AOF and ``appendfsync always``, the Perkville sandbox; all on
-this machine, over loopback). Each run starts from an empty Redis. Prints a table with the
-ratio to one worker process, and where the CPU went.
+"""Scaling out: end-to-end events per second with 1, 2 and 4 ``actions worker`` processes
+sharing one Redis stream (``actions serve --no-workers`` as the ingress, a private
+``redis-server`` with AOF and ``appendfsync always``, the Perkville sandbox in its own
+process; all on this machine, over loopback), without and with the sandbox's latency.
+Each run starts from an empty Redis. Prints a table per latency with the ratio to one
+worker process, and where the CPU went (per delivered event, start-up left out).
 
 Run: .venv/bin/python -m bench.scaling [--events N] [--processes 1,2,4]
-[--appendfsync everysec] [--queue sqlite] (``--queue sqlite`` draws the same curve on the
-embedded SQLite queue, for comparison.)
+[--latency none,50ms] [--concurrency N] [--appendfsync everysec] [--queue sqlite]
+[--runtime-root PATH] (``--queue sqlite`` draws the same curve on the embedded SQLite
+queue, for comparison; ``--runtime-root`` runs another copy of the repository.)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bench.end_to_end import SQLITE, cpu_seconds, run
+from bench.end_to_end import Setup, arguments, run
+from bench.processes import Tree, cpu_seconds
 from framework.delivery.local_redis import LocalRedis
+from framework.engine.loop import new_event_loop
 
 
-def one_run(args: argparse.Namespace, processes: int) -> dict[str, Any]:
-    """One run with ``processes`` worker processes; its figures, with Redis's CPU time."""
+def one_run(runner: asyncio.Runner, args: argparse.Namespace, setup: Setup) -> dict[str, Any]:
+    """One run; its figures, with the queue's CPU µs per delivered event (Redis's)."""
     if args.queue == "sqlite":
-        figures = run(args.events, args.workers, args.clients, processes, SQLITE)
-        figures["queue_cpu_us"] = 0.0
-    else:
-        with (
-            tempfile.TemporaryDirectory() as tmp,
-            LocalRedis(Path(tmp), appendfsync=args.appendfsync) as server,
-        ):
-            assert server.pid is not None
-            figures = run(args.events, args.workers, args.clients, processes, server.url(0))
-            figures["queue_cpu_us"] = cpu_seconds(server.pid) / args.events * 1e6
-    return figures
+        return runner.run(run(setup)) | {"queue_cpu_us": 0.0}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        LocalRedis(Path(tmp), appendfsync=args.appendfsync) as server,
+    ):
+        assert server.pid is not None
+        cpu = cpu_seconds(server.pid)
+        found = runner.run(run(replace(setup, queue=server.url(0))))
+        cpu = cpu_seconds(server.pid) - cpu
+    return found | {"queue_cpu_us": cpu / max(found["delivered"], 1) * 1e6}
+
+
+def table(runner: asyncio.Runner, args: argparse.Namespace, latency: str) -> None:
+    """The rows for one latency."""
+    print(f"\nsandbox latency {latency or 'none'}")
+    print(
+        f"{'worker processes':>16} | {'events/s':>8} | {'ratio':>5} | {'ingress/s':>9} | "
+        "CPU µs per event: ingress, workers, queue, sandbox, client | load before"
+    )
+    base: float | None = None
+    for count in (int(n) for n in args.processes.split(",")):
+        setup = Setup(
+            args.events,
+            latency,
+            args.concurrency,
+            count,
+            args.clients,
+            Tree(args.runtime_root),
+            max_load=args.max_load,
+        )
+        found = one_run(runner, args, setup)
+        if found["delivered"] != args.events:
+            raise SystemExit(f"only {found['delivered']} of {args.events} events delivered")
+        rate = found["end_to_end_events_per_s"]
+        base = base or rate
+        cpu = found["cpu_us_per_event"]
+        print(
+            f"{count:>16} | {rate:8.0f} | {rate / base:5.2f} | "
+            f"{found['ingress_events_per_s']:9.0f} | {cpu['serve']:.0f}, {cpu['workers']:.0f}, "
+            f"{found['queue_cpu_us']:.0f}, {cpu['sandbox']:.0f}, {cpu['client']:.0f} | "
+            f"{found['load']}",
+            flush=True,
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--workers", type=int, default=8, help="delivery threads per process")
-    parser.add_argument("--clients", type=int, default=2, help="concurrent ingress clients")
+    parser = arguments()
     parser.add_argument("--processes", default="1,2,4", help="worker process counts to run")
+    parser.add_argument(
+        "--latency", default="none,50ms", help="the sandbox latencies to run (none: no latency)"
+    )
     parser.add_argument("--queue", choices=("redis", "sqlite"), default="redis")
     parser.add_argument(
         "--appendfsync", choices=("always", "everysec"), default="always", help="Redis's"
     )
     args = parser.parse_args()
-    counts = [int(n) for n in args.processes.split(",")]
+    concurrency = args.concurrency or "the runtime's default"
     print(
         f"{os.cpu_count()} cores; {args.events} events per run, {args.queue} queue"
         + (f" (appendfsync {args.appendfsync}), " if args.queue == "redis" else ", ")
-        + f"{args.workers} delivery threads per worker process, {args.clients} ingress clients"
+        + f"deliveries in flight per worker process: {concurrency}, "
+        f"{args.clients} ingress calls in flight, runtime of {args.runtime_root}"
     )
-    print(
-        f"{'worker processes':>16} | {'events/s':>8} | {'ratio':>5} | {'ingress/s':>9} | "
-        "CPU µs per event: ingress, workers, queue, sandbox+client"
-    )
-    base: float | None = None
-    for count in counts:
-        figures = one_run(args, count)
-        if figures["delivered"] != args.events:
-            raise SystemExit(f"only {figures['delivered']} of {args.events} events delivered")
-        rate = figures["end_to_end_events_per_s"]
-        base = base or rate
-        cpu = figures["cpu_us_per_event"]
-        print(
-            f"{count:>16} | {rate:8.0f} | {rate / base:5.2f} | "
-            f"{figures['ingress_events_per_s']:9.0f} | {cpu['serve']:.0f}, {cpu['workers']:.0f}, "
-            f"{figures['queue_cpu_us']:.0f}, {cpu['sandbox and client']:.0f}",
-            flush=True,
-        )
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        for latency in args.latency.split(","):
+            table(runner, args, "" if latency.strip() == "none" else latency.strip())
 
 
 if __name__ == "__main__":

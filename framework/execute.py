@@ -9,12 +9,17 @@ payloads in chunks, one request per chunk.
 
 A request with an absolute URL (a tenant's, from the settings) passes the address guard
 (:mod:`framework.guard`) before it is sent or reported by a dry run.
+
+Requests go through the async engine (:mod:`framework.engine`): the ``*_async`` methods run
+on its event loop (the workers await them); ``process``, ``process_batch``, ``run_action``,
+``test_authentication`` and ``close`` are their synchronous faces for the command line, the
+settings API and tests, which run them on the process's engine loop and wait.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -22,6 +27,9 @@ from typing import Any
 import httpx
 
 from framework.definition import Action, Destination, HttpRequest
+from framework.engine.flow import FlowControl
+from framework.engine.loop import engine_loop
+from framework.engine.transport import Transport
 from framework.errors import (
     ActionsError,
     IntegrationError,
@@ -109,9 +117,11 @@ class DestinationRunner:
     """A destination configured with settings and subscriptions, ready to process events.
 
     ``base_url`` (operator configuration) replaces the destination's own; ``transport``
-    replaces the network (tests pass an ``httpx.MockTransport``); with ``dry_run`` requests
-    are built and reported but not sent. Raises :class:`SettingsError` or
-    :class:`MappingError` before any event is processed.
+    replaces the network (tests pass an ``httpx.MockTransport``; the runtime shares one
+    connection pool between a destination's runners) and ``flow`` paces the requests
+    (:mod:`framework.engine.flow`); with ``dry_run`` requests are built and reported but not
+    sent. Raises :class:`SettingsError` or :class:`MappingError` before any event is
+    processed.
 
     Requests with an absolute URL pass the address guard: only public addresses, unless
     ``allow_private_targets`` (operator configuration; by default from the environment
@@ -129,8 +139,9 @@ class DestinationRunner:
         dry_run: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        transport: Transport | httpx.BaseTransport | None = None,
+        flow: FlowControl | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         allow_private_targets: bool | None = None,
         resolver: Resolver | None = None,
     ) -> None:
@@ -146,8 +157,15 @@ class DestinationRunner:
         if allow_private_targets is None:
             allow_private_targets = private_targets_allowed()
         self._guard = AddressGuard(allow_private=allow_private_targets, resolver=resolver)
+        trusted = [httpx.URL(self._base_url).host] if self._base_url else []
         self._client = RequestClient(
-            timeout=timeout, retry=retry, transport=transport, sleep=sleep, guard=self._guard
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            sleep=sleep,
+            guard=self._guard,
+            trusted=trusted,
+            flow=flow,
         )
         if subscriptions is None:
             subscriptions = presets_as_subscriptions(destination)
@@ -181,12 +199,16 @@ class DestinationRunner:
 
     def process(self, event: object) -> list[Result]:
         """Every matched action's result for one event, or one ``skipped`` result."""
+        return engine_loop().run(self.process_async(event))
+
+    async def process_async(self, event: object) -> list[Result]:
+        """:meth:`process`, on the engine's loop."""
         if not isinstance(event, dict):
             return [self.invalid_event(None, f"an event must be a JSON object, not {_kind(event)}")]
         event = with_message_id(event)
         message_id = event["messageId"]
         results = [
-            self._run(compiled, event, message_id)
+            await self._run(compiled, event, message_id)
             for matches, compiled in self._routes
             if matches(event)
         ]
@@ -206,6 +228,10 @@ class DestinationRunner:
         request: ``delivered``, ``dry_run``, or ``failed`` with the chunk's error. Actions
         without ``perform_batch`` send their events one by one.
         """
+        return engine_loop().run(self.process_batch_async(list(events)))
+
+    async def process_batch_async(self, events: Iterable[object]) -> list[Result]:
+        """:meth:`process_batch`, on the engine's loop."""
         outcomes: list[list[Result]] = []
         accepted: list[tuple[int, dict[str, Any]]] = []
         for index, event in enumerate(events):
@@ -217,7 +243,7 @@ class DestinationRunner:
                 outcomes.append([self.invalid_event(None, message)])
         for matches, compiled in self._routes:
             matching = [(index, event) for index, event in accepted if matches(event)]
-            for index, result in self._run_together(compiled, matching):
+            for index, result in await self._run_together(compiled, matching):
                 outcomes[index].append(result)
         for index, event in accepted:
             if not outcomes[index]:
@@ -233,14 +259,14 @@ class DestinationRunner:
         """
         event = with_message_id(event)
         compiled = self._compile_action(slug, mapping or {})
-        return self._run(compiled, event, event["messageId"])
+        return engine_loop().run(self._run(compiled, event, event["messageId"]))
 
     def invalid_event(self, message_id: str | None, message: str) -> Result:
         """The result for input that is not an event at all."""
         error = ErrorInfo("INVALID_EVENT", self.redactor.text(message), retryable=False)
         return Result(message_id, None, "failed", error=error)
 
-    def _run(
+    async def _run(
         self, compiled: _CompiledAction, event: Mapping[str, Any], message_id: str | None
     ) -> Result:
         try:
@@ -248,10 +274,10 @@ class DestinationRunner:
         except Exception as error:  # a bug in a plugin must not stop the run
             return self._failure(message_id, compiled.slug, None, error)
         build = partial(compiled.perform, self.settings, payload)
-        [result] = self._deliver(compiled.slug, "perform", [message_id], build)
+        [result] = await self._deliver(compiled.slug, "perform", [message_id], build)
         return result
 
-    def _run_together(
+    async def _run_together(
         self, compiled: _CompiledAction, events: list[tuple[int, dict[str, Any]]]
     ) -> list[tuple[int, Result]]:
         """``(input index, result)`` for events matching one subscription: chunked requests
@@ -259,7 +285,8 @@ class DestinationRunner:
         perform_batch = compiled.perform_batch
         if perform_batch is None:
             return [
-                (index, self._run(compiled, event, event["messageId"])) for index, event in events
+                (index, await self._run(compiled, event, event["messageId"]))
+                for index, event in events
             ]
         done: list[tuple[int, Result]] = []
         valid: list[tuple[int, str | None, dict[str, Any]]] = []
@@ -274,11 +301,11 @@ class DestinationRunner:
             chunk = valid[start : start + size]
             build = partial(perform_batch, self.settings, [payload for _, _, payload in chunk])
             message_ids = [message_id for _, message_id, _ in chunk]
-            results = self._deliver(compiled.slug, "perform_batch", message_ids, build)
+            results = await self._deliver(compiled.slug, "perform_batch", message_ids, build)
             done += zip([index for index, _, _ in chunk], results, strict=True)
         return done
 
-    def _deliver(
+    async def _deliver(
         self,
         slug: str,
         builder: str,
@@ -296,9 +323,9 @@ class DestinationRunner:
                     code="INVALID_REQUEST",
                 )
             prepared = self._prepare(request)
-            self._check_target(prepared)
+            await self._check_target(prepared)
             if not self._dry_run:
-                self._client.send(prepared)
+                await self._client.send(prepared)
         except Exception as error:  # a bug in a plugin must not stop the run
             failed = self._failure(None, slug, prepared, error)
             return [replace(failed, message_id=message_id) for message_id in message_ids]
@@ -309,10 +336,13 @@ class DestinationRunner:
     def _prepare(self, request: HttpRequest) -> PreparedRequest:
         return prepare(request, base_url=self._base_url, shared_headers=self._shared_headers)
 
-    def _check_target(self, prepared: PreparedRequest) -> None:
-        """The address guard, for a request whose URL is its own (a tenant's)."""
+    async def _check_target(self, prepared: PreparedRequest) -> None:
+        """The address guard, for a request whose URL is its own (a tenant's); name
+        resolution blocks, so it runs off the loop."""
         if prepared.guarded:
-            self._guard.check_url(prepared.url)
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._guard.check_url, prepared.url
+            )
 
     def _failure(
         self,
@@ -349,13 +379,17 @@ class DestinationRunner:
 
     def test_authentication(self) -> AuthResult:
         """Run the destination's authentication test against the configured base URL."""
+        return engine_loop().run(self.test_authentication_async())
+
+    async def test_authentication_async(self) -> AuthResult:
+        """:meth:`test_authentication`, on the engine's loop."""
         auth = self.destination.authentication
         if auth is None:
             return AuthResult(True, f"{self.destination.name} has no authentication test")
         try:
             prepared = self._prepare(auth.request(self.settings))
-            self._check_target(prepared)
-            response = self._client.exchange(prepared)
+            await self._check_target(prepared)
+            response = await self._client.exchange(prepared)
         except ActionsError as error:
             return AuthResult(False, self.redactor.text(error.message), error.code)
         failure = error_for_response(response)
@@ -366,7 +400,11 @@ class DestinationRunner:
 
     def close(self) -> None:
         """Release the connection pool."""
-        self._client.close()
+        engine_loop().run(self.aclose())
+
+    async def aclose(self) -> None:
+        """:meth:`close`, on the engine's loop."""
+        await self._client.close()
 
     def __enter__(self) -> DestinationRunner:
         return self

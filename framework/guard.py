@@ -33,17 +33,17 @@ Rules (:meth:`AddressGuard.check_url`)
 Connecting to the checked address. Checking a name and then letting the HTTP client resolve
 it again leaves a gap: DNS rebinding, where a name resolves to a public address for the
 check and to 127.0.0.1 a moment later, for the connection. When the runner uses the real
-network (no ``transport`` injected), tenant requests therefore go through
-:class:`GuardedTransport`, whose every connection is opened by a network backend that
-resolves the host through the same guard, applies the same rules to the answer, and
-connects to one of the addresses it has just checked, by address. The address connected to
-is the address checked; TLS is still verified against the host name.
+network (no ``transport`` injected), the engine's connections to tenant hosts are opened
+through :class:`framework.engine.client.GuardedResolver`, which resolves the host through
+the same guard, applies the same rules to the answer, and hands the connector only the
+addresses it has just checked. The address connected to is the address checked; TLS is
+still verified against the host name.
 
 Limits, honestly:
 
 - With an injected ``transport`` (tests, custom transports) only the check before sending
   runs; where the bytes then go is the transport's business.
-- Redirects are never followed (every client has ``follow_redirects=False``): a 3xx is a
+- Redirects are never followed (the engine sends with ``allow_redirects=False``): a 3xx is a
   failed request (``UNEXPECTED_REDIRECT``), so a public host cannot bounce a request to a
   private one.
 - Tenant requests never use the environment's proxy settings (``HTTP_PROXY`` and so on):
@@ -63,11 +63,9 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 
-import httpcore
 import httpx
 
 from framework.errors import IntegrationError, RetryableError
@@ -228,129 +226,3 @@ class AddressGuard:
         if not answers:
             raise RetryableError(f"host {host!r} resolves to no address", code="DNS_ERROR")
         return list(dict.fromkeys(ip_address(answer) for answer in answers))
-
-
-# Connecting to the checked address -------------------------------------------------------
-
-
-class _CheckedNetwork(httpcore.NetworkBackend):
-    """Opens TCP connections only to addresses the guard has just approved, by address."""
-
-    def __init__(self, guard: AddressGuard) -> None:
-        self._guard = guard
-        self._network = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        failure: Exception | None = None
-        for address in self._guard.addresses(host):
-            try:
-                return self._network.connect_tcp(
-                    str(address),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error  # try the host's next address
-        assert failure is not None, "addresses() never returns an empty list"
-        raise failure
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        raise UnsafeUrlError("tenant requests cannot use unix sockets")
-
-    def sleep(self, seconds: float) -> None:
-        self._network.sleep(seconds)
-
-
-# httpcore's transport errors as httpx's (the same names), most specific first.
-_TRANSPORT_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
-    httpcore.ConnectTimeout: httpx.ConnectTimeout,
-    httpcore.ReadTimeout: httpx.ReadTimeout,
-    httpcore.WriteTimeout: httpx.WriteTimeout,
-    httpcore.PoolTimeout: httpx.PoolTimeout,
-    httpcore.TimeoutException: httpx.TimeoutException,
-    httpcore.ConnectError: httpx.ConnectError,
-    httpcore.ReadError: httpx.ReadError,
-    httpcore.WriteError: httpx.WriteError,
-    httpcore.NetworkError: httpx.NetworkError,
-    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
-    httpcore.LocalProtocolError: httpx.LocalProtocolError,
-    httpcore.ProtocolError: httpx.ProtocolError,
-    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
-    httpcore.ProxyError: httpx.ProxyError,
-}
-
-
-@contextmanager
-def _as_httpx_errors() -> Iterator[None]:
-    try:
-        yield
-    except Exception as error:
-        for kind in type(error).__mro__:
-            mapped = _TRANSPORT_ERRORS.get(kind)
-            if mapped is not None:
-                raise mapped(str(error)) from error
-        raise  # the guard's own errors, and bugs, pass through unchanged
-
-
-class _ResponseBody(httpx.SyncByteStream):
-    def __init__(self, response: httpcore.Response) -> None:
-        self._response = response
-
-    def __iter__(self) -> Iterator[bytes]:
-        with _as_httpx_errors():
-            yield from self._response.iter_stream()
-
-    def close(self) -> None:
-        with _as_httpx_errors():
-            self._response.close()
-
-
-class GuardedTransport(httpx.BaseTransport):
-    """An httpx transport over the real network whose every connection goes to an address
-    the guard approved when the connection was opened (see the module's docstring)."""
-
-    def __init__(self, guard: AddressGuard) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=100,  # httpx's own defaults
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
-            network_backend=_CheckedNetwork(guard),
-        )
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        outgoing = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-            ),
-            headers=request.headers.raw,
-            content=request.read(),
-            extensions=request.extensions,
-        )
-        with _as_httpx_errors():
-            response = self._pool.handle_request(outgoing)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_ResponseBody(response),
-            extensions=response.extensions,
-        )
-
-    def close(self) -> None:
-        self._pool.close()

@@ -1,6 +1,6 @@
 """The request client: turns an :class:`HttpRequest` into the exact request to send, sends it
-with keep-alive, a time-out and bounded retries (honouring ``Retry-After``), and classifies
-the outcome.
+through the async engine (keep-alive, a time-out, the destination's flow control, bounded
+retries honouring ``Retry-After``), and classifies the outcome.
 
 A request with an absolute URL (a tenant's, not joined to the operator's base URL) is
 ``guarded``: the runner checks it with the address guard before sending it, and the client
@@ -9,19 +9,22 @@ sends it over connections the guard approves (see :mod:`framework.guard`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from framework.definition import HttpRequest
+from framework.engine.client import AiohttpTransport
+from framework.engine.flow import FlowControl
+from framework.engine.transport import HttpxTransport, Response, Transport
 from framework.errors import IntegrationError, RetryableError
-from framework.guard import AddressGuard, GuardedTransport, absolute_url_scheme, check_scheme
-from framework.responses import error_for_response, error_for_transport
+from framework.guard import AddressGuard, absolute_url_scheme, check_scheme
+from framework.responses import error_for_response, retry_after
 from framework.version import USER_AGENT
 
 DEFAULT_TIMEOUT = 10.0
@@ -125,11 +128,15 @@ def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
 
 
 class RequestClient:
-    """Sends prepared requests over keep-alive connection pools; never follows redirects.
+    """Sends prepared requests through the engine (on its event loop); never follows
+    redirects.
 
-    With a ``guard`` and the real network (no ``transport``), ``guarded`` requests go over a
-    separate pool of connections the guard approves when it opens them
-    (:class:`GuardedTransport`); an injected ``transport`` carries every request.
+    ``transport`` is the network by default: an :class:`AiohttpTransport` whose guarded
+    connections go to addresses ``guard`` approves (hosts in ``trusted``, the operator's own
+    base URL, are not guarded). An ``httpx.BaseTransport`` (tests: ``httpx.MockTransport``)
+    or any :class:`Transport` replaces it. ``flow`` paces the requests of one destination
+    (:mod:`framework.engine.flow`); a 429, or a 503 with ``Retry-After``, pauses it.
+    A transport passed in belongs to the caller, who closes it.
     """
 
     def __init__(
@@ -137,51 +144,56 @@ class RequestClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        transport: Transport | httpx.BaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         guard: AddressGuard | None = None,
+        trusted: Iterable[str] = (),
+        flow: FlowControl | None = None,
     ) -> None:
-        self._client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
-        self._guarded = self._client
-        if guard is not None and transport is None:
-            self._guarded = httpx.Client(
-                transport=GuardedTransport(guard), timeout=timeout, follow_redirects=False
-            )
+        self._owns_transport = transport is None
+        if transport is None:
+            transport = AiohttpTransport(guard=guard, trusted=trusted)
+        elif isinstance(transport, httpx.BaseTransport):
+            transport = HttpxTransport(transport)
+        self._transport: Transport = transport
+        self._timeout = timeout
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._flow = flow
 
-    def send(self, request: PreparedRequest) -> httpx.Response:
+    async def send(self, request: PreparedRequest) -> Response:
         """The 2xx response, or raise the classified :class:`IntegrationError`."""
         attempt = 1
         while True:
             try:
-                return self._attempt(request)
+                return await self._attempt(request)
             except RetryableError as error:
                 delay = self._retry.delay(attempt, error)
                 if delay is None:
                     raise
-                self._sleep(delay)
+                await self._sleep(delay)
                 attempt += 1
 
-    def exchange(self, request: PreparedRequest) -> httpx.Response:
-        """Send once and return whatever response came back (transport errors still raise)."""
-        client = self._guarded if request.guarded else self._client
-        try:
-            return client.request(
-                request.method, request.url, headers=request.headers, content=request.body()
-            )
-        except httpx.TransportError as error:
-            raise error_for_transport(error) from None
+    async def exchange(self, request: PreparedRequest) -> Response:
+        """Send once (when the destination's flow control allows) and return whatever
+        response came back; transport errors still raise."""
+        if self._flow is None:
+            return await self._transport.send(request, self._timeout)
+        async with self._flow.slot():
+            response = await self._transport.send(request, self._timeout)
+        status = response.status_code
+        if status == 429 or (status == 503 and "retry-after" in response.headers):
+            self._flow.throttle(retry_after(response))
+        return response
 
-    def _attempt(self, request: PreparedRequest) -> httpx.Response:
-        response = self.exchange(request)
+    async def _attempt(self, request: PreparedRequest) -> Response:
+        response = await self.exchange(request)
         error = error_for_response(response)
         if error is not None:
             raise error
         return response
 
-    def close(self) -> None:
-        """Close the connection pools."""
-        self._client.close()
-        if self._guarded is not self._client:
-            self._guarded.close()
+    async def close(self) -> None:
+        """Close the connection pool, if this client opened it."""
+        if self._owns_transport:
+            await self._transport.close()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 import httpx
 
@@ -21,7 +23,20 @@ _RETRYABLE_CODES = {408: "REQUEST_TIMEOUT", 429: "RATE_LIMITED"}
 _MESSAGE_LIMIT = 300
 
 
-def error_for_response(response: httpx.Response) -> IntegrationError | None:
+class HttpResponse(Protocol):
+    """What classification reads of a response (the engine's, or an httpx one)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def text(self) -> str: ...
+
+
+def error_for_response(response: HttpResponse) -> IntegrationError | None:
     """``None`` for a 2xx response, otherwise the coded error that describes it."""
     status = response.status_code
     if 200 <= status < 300:
@@ -43,7 +58,8 @@ def error_for_response(response: httpx.Response) -> IntegrationError | None:
 
 
 def error_for_transport(error: httpx.TransportError) -> RetryableError:
-    """A time-out or a connection failure: always retryable (requests carry idempotency keys)."""
+    """An httpx transport's time-out or connection failure (tests' transports): always
+    retryable (requests carry idempotency keys)."""
     if isinstance(error, httpx.TimeoutException):
         return RetryableError(f"request timed out ({type(error).__name__})", code="TIMEOUT")
     return RetryableError(
@@ -51,7 +67,7 @@ def error_for_transport(error: httpx.TransportError) -> RetryableError:
     )
 
 
-def response_message(response: httpx.Response) -> str:
+def response_message(response: HttpResponse) -> str:
     """The destination's own explanation, from common JSON error shapes or the body text."""
     text = response.text.strip()
     try:
@@ -77,7 +93,7 @@ def _messages(body: object) -> list[str]:
     return found
 
 
-def retry_after(response: httpx.Response) -> float | None:
+def retry_after(response: HttpResponse) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
     value = response.headers.get("retry-after")
     if value is None:

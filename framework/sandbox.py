@@ -2,11 +2,12 @@
 
 A destination package may provide a ``sandbox`` module with
 ``create_sandbox(settings, faults) -> Sandbox``; ``actions sandbox SLUG`` finds it with
-:func:`sandbox_factory`. This module holds what every sandbox shares: a standard library
-HTTP server (HTTP/1.1, keep-alive, loopback by default) started and stopped in the
-background, and seeded fault injection. A sandbox answers each request with
-:meth:`Sandbox.handle`; paths under ``/sandbox/`` are its own inspection endpoints and
-never get a fault.
+:func:`sandbox_factory`. This module holds what every sandbox shares: the HTTP side (a
+:class:`framework.web.WebServer` on the process's event loop: HTTP/1.1, keep-alive,
+loopback by default), started and stopped from synchronous code, seeded fault injection
+and latency. A sandbox answers each request with :meth:`Sandbox.handle` (synchronous: it
+is cheap, in-memory state), called on the loop; paths under ``/sandbox/`` are its own
+inspection endpoints and never get a fault or latency.
 
 Fault kinds (``Faults.kinds``), drawn for a request with probability ``Faults.rate``:
 
@@ -21,41 +22,52 @@ Fault kinds (``Faults.kinds``), drawn for a request with probability ``Faults.ra
 
 The two ``applied_*`` kinds are the ambiguous failures that only an idempotency key makes
 safe to retry.
+
+Latency (:class:`Latency`) is a real API's processing time: every API request is handled
+at once (a transaction is applied), and its outcome (the answer, a fault's answer or a
+dropped connection) comes ``seconds`` plus a uniform random jitter later. The waits are
+asynchronous: thousands of requests can wait at once. :meth:`Sandbox.stop` cuts every wait
+(latency and slow faults) short and answers the requests under way.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import importlib
 import json
 import logging
 import random
-import socket
 import sys
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, cast
-from urllib.parse import urlsplit
+
+from aiohttp import web
 
 from framework.definition import Destination
+from framework.engine.loop import engine_loop
 from framework.errors import DefinitionError
+from framework.web import WebServer
 
 logger = logging.getLogger("framework.sandbox")
 
 FAULT_KINDS = ("429", "500", "503", "slow", "drop", "applied_drop", "applied_slow")
 INSPECTION_PREFIX = "/sandbox/"
 MAX_BODY = 1_000_000  # bytes
-_POLL_SECONDS = 0.05  # how soon the serving thread notices stop()
+# seconds stop gives the requests under way: their waits end at once, so only a body still
+# arriving can take this long
+_SHUTDOWN_GRACE = 5.0
+_SLOW_KINDS = ("slow", "applied_slow")
 _FAULT_STATUS = {"429": 429, "500": 500, "503": 503, "slow": 503}
 _FAULT_MESSAGES = {
     429: "Too many requests (sandbox fault)",
     500: "Internal server error (sandbox fault)",
     503: "Service unavailable (sandbox fault)",
 }
+_HEADERS = {"Content-Type": "application/json", "Server": "ActionsSandbox/1"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,27 @@ NO_FAULTS = Faults()
 
 
 @dataclass(frozen=True)
+class Latency:
+    """How late a sandbox answers its API requests: ``seconds`` after handling one, plus a
+    uniform random jitter in [-``jitter``, +``jitter``], never less than 0.
+
+    ``seed`` makes the jitter repeatable (the sequence starts over at each start);
+    ``None`` seeds from the system. Negative values raise :class:`ValueError`.
+    """
+
+    seconds: float = 0.0
+    jitter: float = 0.0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.seconds < 0 or self.jitter < 0:
+            raise ValueError("latency and jitter must not be negative")
+
+
+NO_LATENCY = Latency()
+
+
+@dataclass(frozen=True)
 class SandboxRequest:
     """One request as a sandbox sees it: header names are lower case, the query is cut."""
 
@@ -112,19 +145,22 @@ class Reply:
 class Sandbox(ABC):
     """A destination's API on this machine; subclasses implement :meth:`handle`.
 
-    ``start`` serves in a background thread and returns the base URL; ``stop`` (or leaving
-    the ``with`` block) closes every connection, cuts the slow faults short and waits for
-    the server's threads: once it returns, nothing is served and nothing changes.
+    ``start`` serves on the process's event loop and returns the base URL; ``stop`` (or
+    leaving the ``with`` block) cuts the waits short, answers the requests under way and
+    closes every connection, idle keep-alive ones too: once it returns, nothing is served
+    and nothing changes. ``latency`` may also be set as an attribute before ``start``
+    (that is how ``actions sandbox --latency`` gives it to any destination's sandbox).
     """
 
-    def __init__(self, *, faults: Faults = NO_FAULTS) -> None:
+    def __init__(self, *, faults: Faults = NO_FAULTS, latency: Latency = NO_LATENCY) -> None:
         self.faults = faults
+        self.latency = latency
         self._random = random.Random(faults.seed)
         self._random_lock = threading.Lock()
         self._injected: Counter[str] = Counter()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._jitter = random.Random(latency.seed)
+        self._pauses = _Pauses()
+        self._server: WebServer | None = None
 
     @abstractmethod
     def handle(self, request: SandboxRequest) -> Reply:
@@ -147,28 +183,26 @@ class Sandbox(ABC):
             return dict(self._injected)
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on ``host``:``port`` (0: a free port) in the background; the base URL."""
+        """Serve on ``host``:``port`` (0: a free port) on the process's event loop; the base
+        URL. Raises ``OSError`` when the address cannot be bound."""
         if self._server is not None:
             raise RuntimeError("the sandbox is already started")
-        self._stopping.clear()
-        self._server = _Server(self, host, port)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(_POLL_SECONDS,), name="sandbox", daemon=True
-        )
-        self._thread.start()
-        return self._server.url
+        server = WebServer(self._serve, host, port, shutdown_grace=_SHUTDOWN_GRACE)
+        self._jitter = random.Random(self.latency.seed)
+        self._pauses = _Pauses()
+        url = engine_loop().run(server.start())
+        self._server = server
+        return url
 
     def stop(self) -> None:
         """Stop serving (nothing happens when not started)."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        thread.join()
-        self._server = self._thread = None
+        server, self._server = self._server, None
+        if server is not None:
+            engine_loop().run(self._shut_down(server))
+
+    async def _shut_down(self, server: WebServer) -> None:
+        self._pauses.end()  # on the loop: its futures are not thread-safe
+        await server.stop()
 
     def __enter__(self) -> Self:
         self.start()
@@ -196,114 +230,109 @@ class Sandbox(ABC):
         headers = {"Retry-After": f"{self.faults.retry_after:g}"} if status == 429 else {}
         return Reply(status, self.error_body(_FAULT_MESSAGES[status], f"E{status}"), headers)
 
-    def pause(self) -> None:
-        """A slow fault's wait: ``slow_seconds``, cut short by :meth:`stop`."""
-        self._stopping.wait(self.faults.slow_seconds)
+    def answer_delay(self, path: str, kind: str | None) -> float:
+        """Seconds between handling a request to ``path`` and its outcome: the latency
+        with its jitter, plus ``slow_seconds`` for a slow fault (0 for inspection)."""
+        if path.startswith(INSPECTION_PREFIX):
+            return 0.0
+        latency = self.latency
+        delay = latency.seconds
+        if latency.jitter:
+            delay = max(0.0, delay + self._jitter.uniform(-latency.jitter, latency.jitter))
+        return delay + self.faults.slow_seconds if kind in _SLOW_KINDS else delay
 
-
-class _Server(ThreadingHTTPServer):
-    """The HTTP server of one sandbox: a daemon thread per connection, each known, so that
-    :meth:`close_connections` can end them all (idle keep-alive ones too)."""
-
-    def __init__(self, sandbox: Sandbox, host: str, port: int) -> None:
-        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.sandbox = sandbox
-        self._handlers: dict[socket.socket, threading.Thread] = {}
-        self._handlers_lock = threading.Lock()
-        super().__init__((host, port), _Handler)
-        shown = f"[{host}]" if ":" in host else host
-        self.url = f"http://{shown}:{self.server_address[1]}"
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self.process_request_thread, args=(request, client_address), daemon=True
-        )
-        with self._handlers_lock:
-            self._handlers[request] = thread
-        thread.start()
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._handlers_lock:
-            self._handlers.pop(request, None)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Shut every open connection down and wait for the threads that served them."""
-        with self._handlers_lock:
-            handlers = list(self._handlers.items())
-        for connection, _ in handlers:
-            with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
-        for _, thread in handlers:
-            thread.join()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away (after a time-out, or at stop) is not an error."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Reads a request, draws a fault, lets the sandbox handle it, answers (or drops)."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms wait
-    server_version = "ActionsSandbox/1"
-
-    def _serve(self) -> None:
-        sandbox = cast(_Server, self.server).sandbox
-        request = self._read(sandbox)
-        if request is None:
-            return
-        kind = sandbox.pick_fault(request.path)
-        reply = sandbox.fault_reply(kind)  # 429, 500, 503, slow: instead of handling it
-        if kind in ("slow", "applied_slow"):
-            self.close_connection = True  # the client has most likely given up
-        if kind == "slow":
-            sandbox.pause()
+    async def _serve(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Read the request, draw a fault, handle it, wait, answer (or drop)."""
+        method, path = request.method, request.rel_url.raw_path
+        try:
+            body = await _read_body(request)
+        except ConnectionError:  # the client went away before sending all of it
+            return _drop(request)
+        if body is None:
+            logger.info("%s %s 413", method, path)
+            message = f"The request body must not exceed {MAX_BODY} bytes"
+            return _response(Reply(413, self.error_body(message, "E413")), close=True)
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        kind = self.pick_fault(path)
+        reply = self.fault_reply(kind)  # 429, 500, 503, slow: instead of handling it
         if reply is None and kind != "drop":
-            reply = sandbox.handle(request)  # no fault, or an applied_* one
-        if kind == "applied_slow":
-            sandbox.pause()
+            reply = self.handle(SandboxRequest(method, path, headers, body))
+        await self._pauses.wait(self.answer_delay(path, kind))
         suffix = f" (fault {kind})" if kind else ""
         if reply is None or kind == "applied_drop":
-            self.close_connection = True
-            logger.info("%s %s dropped%s", request.method, request.path, suffix)
+            logger.info("%s %s dropped%s", method, path, suffix)
+            return _drop(request)
+        logger.info("%s %s %d%s", method, path, reply.status, suffix)
+        return _response(reply, close=kind in _SLOW_KINDS)  # a slow one's client gave up
+
+
+class _Pauses:
+    """The waits of the requests under way, which :meth:`end` cuts short (for good).
+
+    A future and a timer per wait (what ``asyncio.sleep`` costs), in a set, so that
+    thousands of waits cost nothing to add, remove or end.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: set[asyncio.Future[None]] = set()
+        self._ended = False
+
+    async def wait(self, seconds: float) -> None:
+        """Wait ``seconds``, or until :meth:`end`."""
+        if seconds <= 0 or self._ended:
             return
-        logger.info("%s %s %d%s", request.method, request.path, reply.status, suffix)
-        self._send(reply)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-    def _read(self, sandbox: Sandbox) -> SandboxRequest | None:
-        """The request, or None after refusing a body that is too large or unreadable."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_later(seconds, _wake, waiter)
+        self._waiting.add(waiter)
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
-            self.close_connection = True
-            message = f"Content-Length must be a number of bytes up to {MAX_BODY}"
-            self._send(Reply(413, sandbox.error_body(message, "E413")))
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiting.discard(waiter)
+
+    def end(self) -> None:
+        """End every wait under way and every later one at once."""
+        self._ended = True
+        for waiter in self._waiting:
+            _wake(waiter)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+async def _read_body(request: web.BaseRequest) -> bytes | None:
+    """The request's body; None when it is over :data:`MAX_BODY` (refused by its
+    Content-Length before reading it, or as a chunked one arrives)."""
+    if (request.content_length or 0) > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body += chunk
+        if len(body) > MAX_BODY:
             return None
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        path = urlsplit(self.path).path
-        return SandboxRequest(self.command, path, headers, self.rfile.read(length))
+    return bytes(body)
 
-    def _send(self, reply: Reply) -> None:
-        payload = json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(payload)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Requests are logged by ``_serve`` (never a body or a header)."""
+def _response(reply: Reply, *, close: bool) -> web.Response:
+    """``reply`` as a JSON response; ``close``: the connection ends after it."""
+    headers = {**_HEADERS, **reply.headers} if reply.headers else _HEADERS
+    payload = json.dumps(reply.body).encode()
+    response = web.Response(status=reply.status, body=payload, headers=headers)
+    if close:
+        response.force_close()
+    return response
+
+
+def _drop(request: web.BaseRequest) -> web.StreamResponse:
+    """Close the connection without a response. aiohttp then fails to send the returned
+    (empty) response and takes it as a client that went away: nothing is sent or logged."""
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+    return web.StreamResponse()
 
 
 SandboxFactory = Callable[[Mapping[str, Any], Faults], Sandbox]

@@ -12,7 +12,7 @@ snapshot (secrets redacted).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +95,16 @@ class ActionRun:
         return [sent_request(request, self.redactor) for request in self.transport.requests]
 
 
+def recording_sleep(waits: list[float]) -> Callable[[float], Awaitable[None]]:
+    """A stand-in for ``asyncio.sleep`` that appends each delay it is asked for to
+    ``waits`` and returns at once (retry tests assert delays without waiting)."""
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    return sleep
+
+
 def run_action(
     destination: Destination,
     action: str,
@@ -117,7 +127,7 @@ def run_action(
         subscriptions=[],
         transport=transport,
         retry=retry,
-        sleep=lambda _: None,
+        sleep=recording_sleep([]),
         allow_private_targets=allow_private_targets,
         resolver=resolver,
     ) as runner:

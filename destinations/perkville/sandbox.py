@@ -24,7 +24,9 @@ in ``event_to_perk_map`` and one API key (``api_key``):
   "duplicates": n, "faults": {kind: n}}``; ``GET /sandbox/transactions``: the applied
   transactions, in order.
 
-Faults (:class:`Faults`) are injected as :mod:`framework.sandbox` describes.
+Faults (:class:`Faults`) and latency (:class:`Latency`, e.g. ``latency=Latency(0.05,
+0.02)``: every API answer 50 ± 20 ms after the transaction is applied) work as
+:mod:`framework.sandbox` describes.
 """
 
 from __future__ import annotations
@@ -38,10 +40,18 @@ from typing import Any
 
 from destinations.perkville import destination
 from framework.conversions import EMAIL
-from framework.sandbox import NO_FAULTS, Faults, Reply, Sandbox, SandboxRequest
+from framework.sandbox import (
+    NO_FAULTS,
+    NO_LATENCY,
+    Faults,
+    Latency,
+    Reply,
+    Sandbox,
+    SandboxRequest,
+)
 from framework.settings import validate_settings
 
-__all__ = ["Faults", "PerkvilleSandbox", "create_sandbox"]
+__all__ = ["Faults", "Latency", "PerkvilleSandbox", "create_sandbox"]
 
 _BUSINESS_PATH = re.compile(r"/businesses/([^/]+)/?")
 # Perkville-style error codes (E003 is the one PERKVILLE.md quotes)
@@ -65,6 +75,10 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number")
 
 
+# one decoder for every request (json.loads with options builds a new one each call)
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+
+
 class PerkvilleSandbox(Sandbox):
     """Perkville's transactions and business endpoints, with balances per email.
 
@@ -72,8 +86,14 @@ class PerkvilleSandbox(Sandbox):
     destination's: a bad one raises :class:`framework.errors.SettingsError`).
     """
 
-    def __init__(self, settings: Mapping[str, Any], *, faults: Faults = NO_FAULTS) -> None:
-        super().__init__(faults=faults)
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        *,
+        faults: Faults = NO_FAULTS,
+        latency: Latency = NO_LATENCY,
+    ) -> None:
+        super().__init__(faults=faults, latency=latency)
         valid = validate_settings(destination, settings)
         self._token = valid["api_key"].get_secret_value()
         self._business: str = valid["business_id"]
@@ -149,8 +169,8 @@ class PerkvilleSandbox(Sandbox):
 
     def _post_transaction(self, body: bytes) -> Reply:
         try:
-            fields = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
-        except ValueError:
+            fields = _DECODER.decode(body.decode())
+        except ValueError:  # UnicodeDecodeError included
             return Reply(400, failure("The request body is not valid JSON", E_INVALID))
         problem = self._problem(fields)
         if problem is not None:

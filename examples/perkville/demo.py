@@ -16,7 +16,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -84,8 +83,7 @@ def through_the_runtime(settings: dict[str, Any]) -> int:
             server = SettingsServer(
                 "127.0.0.1", 0, SettingsApi(destinations, SCHEMAS), ingress=Ingress(runtime)
             )
-            thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-            thread.start()
+            server.start()
             runtime.start()
             try:
                 url = f"{server.url}v1/batch"
@@ -98,9 +96,7 @@ def through_the_runtime(settings: dict[str, Any]) -> int:
                 print(f"{answer.status_code} {answer.text}", flush=True)
                 drained = answer.is_success and _wait_drained(runtime.queue.depth)
             finally:
-                server.shutdown()
-                server.server_close()
-                thread.join()
+                server.stop()
             letters = runtime.queue.dead_letters(DeadLetterFilter(None, None, None))
         finally:
             runtime.close()
@@ -144,7 +140,7 @@ def _write_config(folder: Path, endpoint: str) -> Path:
         f"""queue = "sqlite:///{(folder / "queue.db").as_posix()}"
 
 [delivery]
-workers = 4
+concurrency = 64
 max_attempts = 3
 backoff = "50ms"
 max_backoff = "200ms"

@@ -7,14 +7,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
+import os
 import sys
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
-from types import FrameType
 
 from framework.cli.common import EXIT_FAILED, EXIT_OK, UsageError
 from framework.definition import Destination
@@ -26,6 +24,7 @@ from framework.delivery.metrics_server import MetricsServer
 from framework.delivery.queue import DeadLetter, DeadLetterFilter, Queue
 from framework.delivery.runtime import Runtime
 from framework.registry import discover
+from framework.web import StopSignals
 
 _MESSAGE_WIDTH = 60
 
@@ -34,7 +33,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add ``worker`` and ``dlq``."""
     worker = commands.add_parser("worker", help="deliver queued events (no ingress)")
     worker.add_argument("--config", type=Path, required=True, help="runtime configuration (TOML)")
-    worker.add_argument("--workers", type=int, help="delivery threads (default: the config's)")
+    worker.add_argument(
+        "--concurrency", type=int, help="deliveries in flight at once (default: the config's)"
+    )
     worker.add_argument(
         "--metrics-port", type=int, help="serve GET /metrics on this port (0: a free one)"
     )
@@ -79,14 +80,14 @@ def open_runtime(
     destinations: Mapping[str, Destination],
     *,
     workers: bool,
-    worker_threads: int | None = None,
+    concurrency: int | None = None,
 ) -> Runtime:
     """The runtime a configuration file describes; logs become JSON lines on stderr."""
     config = load_config(config_path)
-    if worker_threads is not None:
-        if worker_threads < 1:
-            raise UsageError("--workers must be at least 1")
-        config = replace(config, delivery=replace(config.delivery, workers=worker_threads))
+    if concurrency is not None:
+        if concurrency < 1:
+            raise UsageError("--concurrency must be at least 1")
+        config = replace(config, delivery=replace(config.delivery, concurrency=concurrency))
     runtime = Runtime(config, destinations, workers=workers)
     json_logging()
     return runtime
@@ -95,36 +96,35 @@ def open_runtime(
 def _worker(args: argparse.Namespace) -> int:
     registry = discover()
     runtime = open_runtime(
-        args.config, registry.destinations, workers=True, worker_threads=args.workers
+        args.config, registry.destinations, workers=True, concurrency=args.concurrency
     )
-    stop = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
     metrics = None
-    if args.metrics_port is not None:
-        try:
-            metrics = MetricsServer(args.metrics_host, args.metrics_port, runtime.metrics)
-        except OSError as error:
-            runtime.close()
-            where = f"{args.metrics_host}:{args.metrics_port}"
-            raise UsageError(f"cannot listen on {where}: {error.strerror}") from None
-        metrics.start()
-    runtime.start()
-    log(logging.INFO, "workers started", workers=runtime.config.delivery.workers)
-    print("Workers started (Ctrl-C to stop)", flush=True)
-    if metrics is not None:
-        print(f"Metrics on {metrics.url}", flush=True)
     try:
-        stop.wait()
-    finally:
+        with StopSignals() as signals:  # a signal while starting up stops it too
+            if args.metrics_port is not None:
+                metrics = _metrics_server(args, runtime)
+            runtime.start()
+            log(logging.INFO, "workers started", concurrency=runtime.config.delivery.concurrency)
+            print("Workers started (Ctrl-C to stop)", flush=True)
+            if metrics is not None:
+                print(f"Metrics on {metrics.url}", flush=True)
+            log(logging.INFO, "stopping", signal=signals.wait())
+    finally:  # outside the block: a second signal interrupts the shutdown
+        runtime.close()  # deliveries under way finish; the rest are released at once
         if metrics is not None:
             metrics.stop()
-        runtime.close()
     return EXIT_OK
+
+
+def _metrics_server(args: argparse.Namespace, runtime: Runtime) -> MetricsServer:
+    metrics = MetricsServer(args.metrics_host, args.metrics_port, runtime.metrics_text)
+    try:
+        metrics.start()
+    except OSError as error:  # the event loop words its strerror; the errno's is plainer
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        where = f"{args.metrics_host}:{args.metrics_port}"
+        raise UsageError(f"cannot listen on {where}: {reason}") from None
+    return metrics
 
 
 def _open(args: argparse.Namespace) -> Queue:

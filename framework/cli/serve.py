@@ -1,4 +1,6 @@
-"""``actions serve``: the settings page on this machine (see :mod:`framework.server`)."""
+"""``actions serve``: the settings page on this machine (see :mod:`framework.server`), and
+with ``--config`` the ingress. SIGTERM or SIGINT stops it gracefully: no new requests, the
+ones under way answered, then the runtime closed; the exit status is 0."""
 
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ from pathlib import Path
 from framework.cli.common import EXIT_OK, UsageError
 from framework.cli.runtime import open_runtime
 from framework.definition import Destination
+from framework.delivery.runtime import Runtime
 from framework.http import DEFAULT_TIMEOUT
 from framework.registry import discover
 from framework.schema_files import stale_schemas
 from framework.server import SettingsApi, SettingsServer, is_loopback
 from framework.server.ingress import Ingress
+from framework.web import StopSignals
 
 DEFAULT_PORT = 8321
 
@@ -82,18 +86,28 @@ def _serve(args: argparse.Namespace) -> int:
     runtime = None
     if args.config:
         runtime = open_runtime(args.config, registry.destinations, workers=not args.no_workers)
+    server = SettingsServer(
+        args.host, args.port, api, ingress=Ingress(runtime) if runtime else None, ui=not args.no_ui
+    )
     try:
-        server = SettingsServer(
-            args.host,
-            args.port,
-            api,
-            ingress=Ingress(runtime) if runtime else None,
-            ui=not args.no_ui,
-        )
-    except OSError as error:
+        with StopSignals() as signals:  # a signal while starting up stops it too
+            _run(args, server, runtime)
+            signals.wait()
+    finally:  # outside the block: a second signal interrupts the shutdown
+        server.stop()  # no new requests; those under way are answered
         if runtime is not None:
-            runtime.close()
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
+            runtime.close()  # deliveries in flight finish; unfinished leases are released
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, server: SettingsServer, runtime: Runtime | None) -> None:
+    """Start serving (and delivering, with a runtime that has workers)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    try:
+        server.start()
+    except OSError as error:  # the event loop words its strerror; the errno's is plainer
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     if not is_loopback(args.host):
         print(
             f"warning: {args.host} is not a loopback address: "
@@ -105,7 +119,6 @@ def _serve(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if args.no_ui:
         print(f"Ingress on {server.url} (Ctrl-C to stop)", flush=True)
     else:
@@ -113,15 +126,6 @@ def _serve(args: argparse.Namespace) -> int:
     if runtime is not None:
         runtime.start()
         print(f"Tracking API on {server.url}v1/, metrics on {server.url}metrics", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        if runtime is not None:
-            runtime.close()
-    return EXIT_OK
 
 
 def endpoints(options: list[str], destinations: Mapping[str, Destination]) -> dict[str, str]:

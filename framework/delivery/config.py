@@ -7,9 +7,9 @@ destinations, settings and mappings each write key feeds.
     # queue = "redis://:env:REDIS_PASSWORD@redis.internal:6379/0"   several machines
 
     [delivery]
-    workers = 4            max_attempts = 8       max_age = "24h"
+    concurrency = 256      max_attempts = 8       max_age = "24h"
     lease = "60s"          backoff = "1s"         max_backoff = "10m"
-    timeout = "10s"        dedupe_window = "24h"
+    timeout = "10s"        dedupe_window = "24h"  shutdown_grace = "30s"
 
     [[sources]]
     name = "website"
@@ -20,6 +20,8 @@ destinations, settings and mappings each write key feeds.
     settings_file = "perkville-settings.json"       # relative to this file
     settings = { api_key = "env:PERKVILLE_API_KEY" }  # merged over the file's
     mappings = { award_points = { email = { "@path" = "$.traits.email" } } }
+    max_in_flight = 64     # requests to this destination under way at once (no limit)
+    rate_limit = 50        # requests per second to this destination (no limit)
 
 Any string ``"env:NAME"`` (a write key, a setting at any depth) is read from the
 environment variable ``NAME`` when the configuration is loaded; a missing variable is an
@@ -56,13 +58,15 @@ class ConfigError(ActionsError):
 
 @dataclass(frozen=True)
 class DeliveryOptions:
-    """How workers deliver: concurrency, retries (exponential back-off with full jitter,
-    ``backoff`` doubling per attempt up to ``max_backoff``), how long an item may stay in
-    flight before another worker may claim it (``lease``), per-request ``timeout``, how
-    long before an undelivered event is given up (``max_age``), and how long a messageId is
-    remembered for de-duplication (``dedupe_window``). Durations are in seconds."""
+    """How workers deliver: ``concurrency`` (deliveries in flight per process), retries
+    (exponential back-off with full jitter, ``backoff`` doubling per attempt up to
+    ``max_backoff``), how long an item may stay in flight before another worker may claim
+    it (``lease``), per-request ``timeout``, how long before an undelivered event is given
+    up (``max_age``), how long a messageId is remembered for de-duplication
+    (``dedupe_window``), and how long deliveries under way may take to finish when the
+    process is stopped (``shutdown_grace``). Durations are in seconds."""
 
-    workers: int = 4
+    concurrency: int = 256
     max_attempts: int = 8
     max_age: float = 86_400.0
     lease: float = 60.0
@@ -70,19 +74,23 @@ class DeliveryOptions:
     max_backoff: float = 600.0
     timeout: float = 10.0
     dedupe_window: float = 86_400.0
+    shutdown_grace: float = 30.0
 
 
 @dataclass(frozen=True)
 class DestinationConfig:
     """One destination a source feeds: ``id`` (unique in its source; the slug by default),
     the settings (secrets resolved), mappings merged over the presets' (action slug ->
-    mapping) and an optional ``endpoint`` replacing the destination's base URL."""
+    mapping), an optional ``endpoint`` replacing the destination's base URL, and its flow
+    limits (``max_in_flight`` requests under way, ``rate_limit`` requests per second)."""
 
     id: str
     slug: str
     settings: dict[str, Any]
     mappings: dict[str, dict[str, Any]] = field(default_factory=dict)
     endpoint: str | None = None
+    max_in_flight: int | None = None
+    rate_limit: float | None = None
 
 
 @dataclass(frozen=True)
@@ -106,9 +114,27 @@ class RuntimeConfig:
 
 _TOP = {"queue", "delivery", "sources"}
 _SOURCE = {"name", "write_key", "destinations"}
-_DESTINATION = {"slug", "id", "settings", "settings_file", "mappings", "endpoint"}
-_DURATIONS = {"max_age", "lease", "backoff", "max_backoff", "timeout", "dedupe_window"}
-_COUNTS = {"workers", "max_attempts"}
+_DESTINATION = {
+    "slug",
+    "id",
+    "settings",
+    "settings_file",
+    "mappings",
+    "endpoint",
+    "max_in_flight",
+    "rate_limit",
+}
+_DURATIONS = {
+    "max_age",
+    "lease",
+    "backoff",
+    "max_backoff",
+    "timeout",
+    "dedupe_window",
+    "shutdown_grace",
+}
+_COUNTS = {"concurrency", "max_attempts"}
+_RENAMED = {"workers": "concurrency (deliveries in flight per process, 256 by default)"}
 
 
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> RuntimeConfig:
@@ -178,13 +204,14 @@ def _password_from_env(url: str, env: Mapping[str, str]) -> str:
 def _delivery(table: object) -> DeliveryOptions:
     if not isinstance(table, dict):
         raise ConfigError("[delivery]: expected a table")
+    for old, new in _RENAMED.items():
+        if old in table:
+            raise ConfigError(f"delivery.{old}: renamed to {new}")
     _known(table, _DURATIONS | _COUNTS, "delivery.")
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key in _COUNTS:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"delivery.{key}: expected a whole number of at least 1")
-            values[key] = value
+            values[key] = _count(value, f"delivery.{key}")
         else:
             try:
                 values[key] = parse_duration(value)
@@ -229,7 +256,27 @@ def _destination(item: object, where: str, base: Path, env: Mapping[str, str]) -
         raise ConfigError(f"{where}.mappings: expected a table: action slug -> mapping")
     endpoint = _text(item, "endpoint", where) if "endpoint" in item else None
     ident = _text(item, "id", where) if "id" in item else slug
-    return DestinationConfig(ident, slug, settings, mappings, endpoint)
+    in_flight = item.get("max_in_flight")
+    rate = item.get("rate_limit")
+    if rate is not None and (
+        isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < float("inf")
+    ):
+        raise ConfigError(f"{where}.rate_limit: expected a positive number of requests per second")
+    return DestinationConfig(
+        ident,
+        slug,
+        settings,
+        mappings,
+        endpoint,
+        max_in_flight=None if in_flight is None else _count(in_flight, f"{where}.max_in_flight"),
+        rate_limit=None if rate is None else float(rate),
+    )
+
+
+def _count(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: expected a whole number of at least 1")
+    return value
 
 
 def _settings_file(path: Path, where: str) -> dict[str, Any]:

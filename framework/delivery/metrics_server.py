@@ -1,61 +1,56 @@
 """``GET /metrics`` alone, for a process without the settings server (``actions worker
---metrics-port``); anything else is a 404. Standard library only; logs nothing."""
+--metrics-port``); anything else is a 404. Served by aiohttp on the process's event loop
+(:mod:`framework.web`). Scrapes are not logged; a failure to render names its error's type
+only (never its message)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable
 
-from framework.delivery.metrics import CONTENT_TYPE, RuntimeMetrics
+from aiohttp import web
+
+from framework.delivery.metrics import CONTENT_TYPE
+from framework.engine.loop import engine_loop
+from framework.web import WebServer
+
+logger = logging.getLogger("framework.delivery")
+
+METRICS_PATH = "/metrics"
+_TEXT = "text/plain; charset=utf-8"
 
 
-class MetricsServer(ThreadingHTTPServer):
-    """Serves ``metrics`` on ``host``:``port`` (0: a free one) from a background thread."""
+class MetricsServer:
+    """Serves the text ``metrics_source`` renders (e.g. the runtime's ``metrics_text``) on
+    ``host``:``port`` (0: a free one) once :meth:`start` ran."""
 
-    daemon_threads = True
+    def __init__(self, host: str, port: int, metrics_source: Callable[[], Awaitable[str]]) -> None:
+        self._source = metrics_source
+        self._web = WebServer(self._handle, host, port)
 
-    def __init__(self, host: str, port: int, metrics: RuntimeMetrics) -> None:
-        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.metrics = metrics
-        super().__init__((host, port), _Handler)
-        self._thread = threading.Thread(target=self.serve_forever, args=(0.1,), daemon=True)
+    def start(self) -> None:
+        """Listen and serve; ``OSError`` when the address cannot be bound."""
+        engine_loop().run(self._web.start())
 
     @property
     def url(self) -> str:
         """Where the metrics are, e.g. ``http://127.0.0.1:9464/metrics``."""
-        host, port = str(self.server_address[0]), self.server_address[1]
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}/metrics"
-
-    def start(self) -> None:
-        """Serve in the background."""
-        self._thread.start()
+        return f"{self._web.url}{METRICS_PATH}"
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._thread.is_alive():
-            self.shutdown()
-            self._thread.join()
-        self.server_close()
+        """Stop accepting, answer the scrapes under way, close."""
+        engine_loop().run(self._web.stop())
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.method != "GET" or request.rel_url.raw_path != METRICS_PATH:
+            return _answer(404, "only /metrics is served here\n", _TEXT)
+        try:
+            text = await self._source()
+        except Exception as error:  # a bug: say which, never its message (secrets)
+            logger.error("GET /metrics failed: %s", type(error).__name__)
+            return _answer(500, f"metrics unavailable ({type(error).__name__})\n", _TEXT)
+        return _answer(200, text, CONTENT_TYPE)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: MetricsServer
-
-    def do_GET(self) -> None:
-        if self.path.split("?")[0] != "/metrics":
-            self._answer(404, b"only /metrics is served here\n", "text/plain; charset=utf-8")
-            return
-        self._answer(200, self.server.metrics.render().encode(), CONTENT_TYPE)
-
-    def _answer(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Scrapes are not logged."""
+def _answer(status: int, text: str, content_type: str) -> web.Response:
+    return web.Response(status=status, body=text.encode(), headers={"Content-Type": content_type})

@@ -17,10 +17,23 @@ nothing. Delivery is therefore at least once; destinations de-duplicate by messa
 **Enqueue de-duplicates** by messageId per source for ``dedupe_window`` seconds: a client
 re-sending a batch (Segment's libraries retry) adds nothing.
 
-Implementations: :class:`framework.delivery.sqlite_queue.SqliteQueue` (``sqlite:///PATH``,
-embedded, WAL: one machine) and :class:`framework.delivery.redis_queue.RedisQueue`
-(``redis://host:port/db``: a stream and a consumer group, for several machines);
-:func:`framework.delivery.backends.open_queue` picks one by URL.
+A worker that stops with items claimed but not started **releases** them: they are
+claimable again at once, and the attempt the claim counted is given back.
+
+Two faces: :class:`AsyncQueue`, awaited by the ingress and the workers on the process's
+event loop (:func:`framework.delivery.backends.open_async_queue`), and :class:`Queue`,
+called from synchronous code such as ``actions dlq`` and tests
+(:func:`framework.delivery.backends.open_queue`). Implementations:
+
+- ``sqlite:///PATH`` (embedded, WAL: one machine):
+  :class:`framework.delivery.sqlite_queue.SqliteQueue` is the synchronous queue;
+  :class:`framework.delivery.threaded_queue.ThreadedSqliteQueue` the asynchronous one, a
+  writer thread that commits all the enqueues waiting for it in one transaction (group
+  commit).
+- ``redis://host:port/db`` (a stream and a consumer group, for several machines):
+  :class:`framework.delivery.redis_queue.RedisQueue` is asynchronous;
+  :class:`framework.delivery.blocking_queue.BlockingQueue` runs it on the engine's loop
+  for synchronous callers.
 """
 
 from __future__ import annotations
@@ -150,6 +163,12 @@ class Queue(Protocol):
         """Record what happened to claimed items, all at once."""
         ...
 
+    def release(self, items: Sequence[WorkItem], now: float) -> None:
+        """Give back claimed items that were not started (the worker stops): claimable
+        again from ``now``, their attempt not counted. An item whose lease ran out (claimed
+        again since) is left alone."""
+        ...
+
     def depth(self) -> dict[State, int]:
         """How many items are in each state."""
         ...
@@ -173,4 +192,53 @@ class Queue(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class AsyncQueue(Protocol):
+    """:class:`Queue` for coroutines: the same operations with the same contracts, awaited
+    on an event loop, never blocking it. A queue may be bound to the loop it was opened on
+    (Redis's connections are): use it from that loop only.
+    """
+
+    async def enqueue(self, messages: Sequence[Message]) -> int:
+        """See :meth:`Queue.enqueue`: the messages are durable once this returns."""
+        ...
+
+    async def claim(self, limit: int, lease: float, now: float) -> list[WorkItem]:
+        """See :meth:`Queue.claim`."""
+        ...
+
+    async def complete(self, outcomes: Sequence[Outcome], now: float) -> None:
+        """See :meth:`Queue.complete`."""
+        ...
+
+    async def release(self, items: Sequence[WorkItem], now: float) -> None:
+        """See :meth:`Queue.release`."""
+        ...
+
+    async def depth(self) -> dict[State, int]:
+        """See :meth:`Queue.depth`."""
+        ...
+
+    async def forget(self, before: float) -> int:
+        """See :meth:`Queue.forget`."""
+        ...
+
+    async def dead_letters(
+        self, which: DeadLetterFilter, limit: int | None = None
+    ) -> list[DeadLetter]:
+        """See :meth:`Queue.dead_letters`."""
+        ...
+
+    async def dead_letter(self, letter_id: int) -> DeadLetter | None:
+        """See :meth:`Queue.dead_letter`."""
+        ...
+
+    async def replay(self, which: DeadLetterFilter, now: float) -> int:
+        """See :meth:`Queue.replay`."""
+        ...
+
+    async def close(self) -> None:
+        """See :meth:`Queue.close`."""
         ...

@@ -19,9 +19,14 @@ Keys (``actions:`` prefix), all in the URL's database:
   on any machine sees and replays all of them.
 
 Every operation that changes more than one key is one Lua script, so a crash (of Redis
-or of a worker) never leaves half an operation behind. A completion from a worker whose
-lease ran out (the entry was taken over since) changes nothing, except a delivery, which
-is acknowledged either way (the destination de-duplicates by messageId).
+or of a worker) never leaves half an operation behind, and a claim or a completion of many
+items is one round trip. A completion from a worker whose lease ran out (the entry was
+taken over since) changes nothing, except a delivery, which is acknowledged either way
+(the destination de-duplicates by messageId). A released entry is added again at the end
+of the stream with the attempts made before its claim, and acknowledged.
+
+The queue is asynchronous (``redis.asyncio``), bound to the event loop it was opened on;
+:class:`framework.delivery.blocking_queue.BlockingQueue` serves synchronous callers.
 
 **Durability.** :meth:`RedisQueue.enqueue` returns (and the ingress answers 200) once
 Redis has executed the write. What survives depends on Redis's persistence: with
@@ -40,13 +45,14 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import redis
+import redis.asyncio
+from redis.asyncio.retry import Retry as ConnectionRetry
 from redis.backoff import ExponentialBackoff
-from redis.retry import Retry as ConnectionRetry
 
 from framework.delivery.config import ConfigError
 from framework.delivery.logs import log
@@ -110,7 +116,8 @@ return claimed
 """
 
 # KEYS: stream, retries, dead, dead by time, dead next id. ARGV: group, consumer, now,
-# outcomes as JSON [{kind, id, attempts, at, code, message, reason}].
+# outcomes as JSON [{kind (delivered, retry, dead, release), id, attempts, at, code,
+# message, reason}].
 _COMPLETE = """
 local stream, group, consumer, now = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 for _, o in ipairs(cjson.decode(ARGV[4])) do
@@ -128,6 +135,9 @@ for _, o in ipairs(cjson.decode(ARGV[4])) do
     if current and o.kind == 'retry' then
       flat[attempts_at] = tostring(o.attempts)
       redis.call('ZADD', KEYS[2], o.at, cjson.encode({entry = o.id, fields = flat}))
+    elseif current and o.kind == 'release' then
+      flat[attempts_at] = tostring(o.attempts - 1)
+      redis.call('XADD', stream, '*', unpack(flat))
     elseif current then
       local id = redis.call('INCR', KEYS[5])
       fields.attempts = o.attempts
@@ -166,12 +176,12 @@ _Result = TypeVar("_Result")
 
 
 class RedisQueue:
-    """:class:`framework.delivery.queue.Queue` in one Redis database (the stream, its
-    consumer group and the other keys are created when missing)."""
+    """:class:`framework.delivery.queue.AsyncQueue` in one Redis database (the stream, its
+    consumer group and the other keys are created when missing). Made by :meth:`open`."""
 
     def __init__(self, url: str, *, prefix: str = "actions") -> None:
         self._where = _address(url)
-        self._redis = redis.Redis.from_url(
+        self._redis = redis.asyncio.Redis.from_url(
             url,
             decode_responses=True,
             socket_connect_timeout=2.0,
@@ -189,10 +199,22 @@ class RedisQueue:
         self._claim = self._redis.register_script(_CLAIM)
         self._complete = self._redis.register_script(_COMPLETE)
         self._replay = self._redis.register_script(_REPLAY)
-        self._call(self._create_group)
-        self._call(self._check_persistence)
 
-    def enqueue(self, messages: Sequence[Message]) -> int:
+    @classmethod
+    async def open(cls, url: str, *, prefix: str = "actions") -> RedisQueue:
+        """The queue at ``url``, its consumer group made and Redis's persistence checked:
+        :class:`ConfigError` for a malformed URL, :class:`QueueUnavailable` when Redis
+        cannot be reached or refuses."""
+        queue = cls(url, prefix=prefix)
+        try:
+            await queue._call(queue._create_group)
+            await queue._call(queue._check_persistence)
+        except BaseException:
+            await queue._redis.aclose()
+            raise
+        return queue
+
+    async def enqueue(self, messages: Sequence[Message]) -> int:
         """See :meth:`Queue.enqueue`. One script: a retry after a lost answer adds nothing
         (the messageIds are seen by then)."""
         argv: list[str] = []
@@ -201,38 +223,39 @@ class RedisQueue:
             argv += m.routes
         if not argv:
             return 0
-        return int(self._call(lambda: self._enqueue(keys=[self._seen, self._stream], args=argv)))
+        keys = [self._seen, self._stream]
+        return int(await self._call(lambda: self._enqueue(keys=keys, args=argv)))
 
-    def claim(self, limit: int, lease: float, now: float) -> list[WorkItem]:
-        """See :meth:`Queue.claim`. Entries pending for longer than ``lease`` (measured by
-        Redis's clock) are taken over; retries due by ``now`` (the caller's clock) are
-        moved back into the stream first."""
+    async def claim(self, limit: int, lease: float, now: float) -> list[WorkItem]:
+        """See :meth:`Queue.claim`: one script call. Entries pending for longer than
+        ``lease`` (measured by Redis's clock) are taken over; retries due by ``now`` (the
+        caller's clock) are moved back into the stream first."""
         keys = [self._stream, self._retries]
         lease_ms = int(lease * 1000)
         args: list[str | int] = [GROUP, self.consumer, repr(now), limit, lease_ms, PROMOTE_LIMIT]
-        rows = self._call(lambda: self._claim(keys=keys, args=args), group_needed=True)
+        rows = await self._call(lambda: self._claim(keys=keys, args=args), group_needed=True)
         return [_item(entry_id, fields, int(count)) for entry_id, fields, count in rows]
 
-    def complete(self, outcomes: Sequence[Outcome], now: float) -> None:
-        """See :meth:`Queue.complete`."""
-        if not outcomes:
-            return
-        encoded = json.dumps([_outcome(o) for o in outcomes])
-        keys = [self._stream, self._retries, self._dead, self._dead_by_time, self._dead_next]
-        args = [GROUP, self.consumer, repr(now), encoded]
-        self._call(lambda: self._complete(keys=keys, args=args), group_needed=True)
+    async def complete(self, outcomes: Sequence[Outcome], now: float) -> None:
+        """See :meth:`Queue.complete`: one script call."""
+        await self._settle([_outcome(o) for o in outcomes], now)
 
-    def depth(self) -> dict[State, int]:
+    async def release(self, items: Sequence[WorkItem], now: float) -> None:
+        """See :meth:`Queue.release`: one script call."""
+        released = [{"kind": "release", "id": i.id, "attempts": i.attempts} for i in items]
+        await self._settle(released, now)
+
+    async def depth(self) -> dict[State, int]:
         """See :meth:`Queue.depth`: the stream holds the queued and the in-flight entries."""
 
-        def read() -> list[Any]:
+        async def read() -> list[Any]:
             pipe = self._redis.pipeline()
             pipe.xlen(self._stream)
             pipe.xpending(self._stream, GROUP)
             pipe.zcard(self._retries)
-            return pipe.execute()
+            return await pipe.execute()
 
-        length, pending, retries = self._call(read, group_needed=True)
+        length, pending, retries = await self._call(read, group_needed=True)
         in_flight = int(pending["pending"])
         return {
             "queued": max(0, int(length) - in_flight),
@@ -240,63 +263,74 @@ class RedisQueue:
             "retry_scheduled": int(retries),
         }
 
-    def forget(self, before: float) -> int:
+    async def forget(self, before: float) -> int:
         """See :meth:`Queue.forget`."""
-        return int(self._call(lambda: self._redis.zremrangebyscore(self._seen, "-inf", before)))
+        removed = await self._call(lambda: self._redis.zremrangebyscore(self._seen, "-inf", before))
+        return int(removed)
 
-    def dead_letters(self, which: DeadLetterFilter, limit: int | None = None) -> list[DeadLetter]:
+    async def dead_letters(
+        self, which: DeadLetterFilter, limit: int | None = None
+    ) -> list[DeadLetter]:
         """See :meth:`Queue.dead_letters`."""
         low = "-inf" if which.since is None else repr(which.since)
         high = "+inf" if which.until is None else f"({which.until!r}"
 
-        def read() -> list[DeadLetter]:
-            ids = cast(list[str], self._redis.zrangebyscore(self._dead_by_time, low, high))
-            texts = cast(list[str | None], self._redis.hmget(self._dead, ids) if ids else [])
+        async def read() -> list[DeadLetter]:
+            ids = cast(list[str], await self._redis.zrangebyscore(self._dead_by_time, low, high))
+            texts = cast(list[str | None], await self._redis.hmget(self._dead, ids) if ids else [])
             return [_letter(int(i), text) for i, text in zip(ids, texts, strict=True) if text]
 
-        letters = sorted(self._call(read), key=lambda d: (d.failed_at, d.id))
+        letters = sorted(await self._call(read), key=lambda d: (d.failed_at, d.id))
         chosen = [d for d in letters if which.code is None or d.code == which.code]
         return chosen if limit is None else chosen[:limit]
 
-    def dead_letter(self, letter_id: int) -> DeadLetter | None:
+    async def dead_letter(self, letter_id: int) -> DeadLetter | None:
         """See :meth:`Queue.dead_letter`."""
-        text = cast(str | None, self._call(lambda: self._redis.hget(self._dead, str(letter_id))))
-        return _letter(letter_id, text) if text else None
+        text = await self._call(lambda: self._redis.hget(self._dead, str(letter_id)))
+        return _letter(letter_id, cast(str, text)) if text else None
 
-    def replay(self, which: DeadLetterFilter, now: float) -> int:
+    async def replay(self, which: DeadLetterFilter, now: float) -> int:
         """See :meth:`Queue.replay`. A letter replayed by someone else meanwhile is not
         queued twice."""
-        ids = [str(letter.id) for letter in self.dead_letters(which)]
+        ids = [str(letter.id) for letter in await self.dead_letters(which)]
         if not ids:
             return 0
         keys = [self._stream, self._dead, self._dead_by_time]
-        return int(self._call(lambda: self._replay(keys=keys, args=[repr(now), *ids])))
+        return int(await self._call(lambda: self._replay(keys=keys, args=[repr(now), *ids])))
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """See :meth:`Queue.close`: also leaves the consumer group when nothing is pending
         on this consumer (what is pending stays, for another worker to take over)."""
         try:
-            mine = self._redis.xpending_range(
+            mine = await self._redis.xpending_range(
                 self._stream, GROUP, "-", "+", 1, consumername=self.consumer
             )
             if not mine:
-                self._redis.xgroup_delconsumer(self._stream, GROUP, self.consumer)
+                await self._redis.xgroup_delconsumer(self._stream, GROUP, self.consumer)
         except redis.RedisError:
             pass  # unreachable: the consumer's name stays listed, harmlessly
-        self._redis.close()
+        await self._redis.aclose()
 
-    def _create_group(self) -> None:
+    async def _settle(self, outcomes: list[dict[str, Any]], now: float) -> None:
+        """Record outcomes (and releases) with one call of the completion script."""
+        if not outcomes:
+            return
+        keys = [self._stream, self._retries, self._dead, self._dead_by_time, self._dead_next]
+        args = [GROUP, self.consumer, repr(now), json.dumps(outcomes)]
+        await self._call(lambda: self._complete(keys=keys, args=args), group_needed=True)
+
+    async def _create_group(self) -> None:
         try:
-            self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
+            await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
         except redis.ResponseError as error:
             if "BUSYGROUP" not in str(error):  # BUSYGROUP: it exists already
                 raise
 
-    def _check_persistence(self) -> None:
+    async def _check_persistence(self) -> None:
         """Warn when the server may lose queued events: no AOF, or keys evicted under
         memory pressure."""
         try:
-            config = self._redis.config_get("appendonly") | self._redis.config_get(
+            config = await self._redis.config_get("appendonly") | await self._redis.config_get(
                 "maxmemory-policy"
             )
         except redis.ResponseError:  # CONFIG is disabled (managed Redis): cannot tell
@@ -315,17 +349,19 @@ class RedisQueue:
                 policy=config.get("maxmemory-policy"),
             )
 
-    def _call(self, operation: Callable[[], _Result], *, group_needed: bool = False) -> _Result:
+    async def _call(
+        self, operation: Callable[[], Awaitable[_Result]], *, group_needed: bool = False
+    ) -> _Result:
         """``operation``; Redis being unreachable becomes :class:`QueueUnavailable`. A
         consumer group lost with a Redis that restarted without persistence is made again."""
         try:
             try:
-                return operation()
+                return await operation()
             except redis.ResponseError as error:
                 if not (group_needed and str(error).startswith("NOGROUP")):
                     raise
-                self._create_group()
-                return operation()
+                await self._create_group()
+                return await operation()
         except redis.RedisError as error:
             raise QueueUnavailable(
                 f"the Redis queue at {self._where} failed: {_describe(error)}"

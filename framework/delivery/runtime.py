@@ -1,10 +1,14 @@
 """The delivery runtime of one process: the queue, the routes, the metrics, and
-optionally the worker pool; ``accept`` is what the ingress calls for each Tracking API
-request.
+optionally the worker pool, all on the engine's event loop; ``accept`` is what the ingress
+awaits for each Tracking API request.
 
 ``actions serve --config`` runs ingress and workers in one process; ``actions serve
 --config --no-workers`` the ingress alone; ``actions worker --config`` workers alone.
 Processes configured with the same file share the queue.
+
+The constructor, :meth:`Runtime.start` and :meth:`Runtime.close` are called from ordinary
+(synchronous) code and run their work on the loop; ``queue`` is a synchronous view of the
+same queue for the command line and tests.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from framework.definition import Destination
-from framework.delivery.backends import open_queue
+from framework.delivery.backends import open_async_queue
+from framework.delivery.blocking_queue import BlockingQueue
 from framework.delivery.config import RuntimeConfig
 from framework.delivery.intake import IntakeError, events_of, read_body, write_key
 from framework.delivery.metrics import Gauge, RuntimeMetrics
-from framework.delivery.queue import Message, QueueUnavailable
+from framework.delivery.queue import Message, QueueUnavailable, State
 from framework.delivery.routes import Routing
 from framework.delivery.worker import WorkerPool
+from framework.engine.loop import engine_loop
+from framework.engine.transport import Transport
 
 
 class Runtime:
@@ -33,34 +40,75 @@ class Runtime:
         destinations: Mapping[str, Destination],
         *,
         workers: bool = True,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.routing = Routing(config, destinations, transport=transport)
-        self.queue = open_queue(config.queue_url)
+        self._loop = engine_loop()
+        self.async_queue = self._loop.run(open_async_queue(config.queue_url))
+        self.queue = BlockingQueue(self.async_queue, self._loop)
         self.metrics = RuntimeMetrics()
-        self.metrics.gauges.append(
+        self._depth: dict[State, int] = {}
+        self.metrics.gauges += [
             Gauge(
                 "actions_queue_depth",
                 "Work items in the queue, by state.",
                 "state",
-                lambda: {state: float(n) for state, n in self.queue.depth().items()},
-            )
-        )
+                lambda: {state: float(n) for state, n in self._depth.items()},
+            ),
+            *self._flow_gauges(),
+        ]
         self._clock = clock
         self.pool = (
-            WorkerPool(self.queue, self.routing, config.delivery, self.metrics, clock=clock)
+            WorkerPool(self.async_queue, self.routing, config.delivery, self.metrics, clock=clock)
             if workers
             else None
         )
 
+    def _flow_gauges(self) -> list[Gauge]:
+        flows = self.routing.flows
+        return [
+            Gauge(
+                "actions_destination_in_flight",
+                "Requests under way, by destination (source/id).",
+                "destination",
+                lambda: {name: float(flow.in_flight) for name, flow in flows.items()},
+            ),
+            Gauge(
+                "actions_destination_requests_started",
+                "Requests started since the process started, by destination.",
+                "destination",
+                lambda: {name: float(flow.started) for name, flow in flows.items()},
+            ),
+            Gauge(
+                "actions_destination_rate_limit",
+                "Configured requests per second, by destination (absent: no limit).",
+                "destination",
+                lambda: {
+                    name: flow.limits.rate
+                    for name, flow in flows.items()
+                    if flow.limits.rate is not None
+                },
+            ),
+            Gauge(
+                "actions_destination_throttled_seconds",
+                "Seconds the destination paused sending at its own request (429, 503).",
+                "destination",
+                lambda: {name: flow.throttled_seconds for name, flow in flows.items()},
+            ),
+        ]
+
     def start(self) -> None:
         """Start the workers, if this process runs them."""
         if self.pool is not None:
+            self._loop.run(self._start_pool())
+
+    async def _start_pool(self) -> None:
+        if self.pool is not None:
             self.pool.start()
 
-    def accept(
+    async def accept(
         self, call: str, raw: bytes, *, encoding: str | None, authorization: str | None
     ) -> int:
         """Store the events of one Tracking API call durably (one work item per matching
@@ -83,7 +131,7 @@ class Runtime:
         ]
         if messages:
             try:
-                self.queue.enqueue(messages)
+                await self.async_queue.enqueue(messages)
             except QueueUnavailable as error:
                 self.metrics.rejected.inc(error.code)
                 raise
@@ -92,9 +140,24 @@ class Runtime:
         self.metrics.received.inc(source.name, amount=len(events))
         return len(events)
 
+    async def metrics_text(self) -> str:
+        """Every metric in Prometheus's text format (the queue's depth read now)."""
+        try:
+            self._depth = await self.async_queue.depth()
+        except QueueUnavailable:
+            self._depth = {}  # the other metrics are still worth a scrape
+        return self.metrics.render()
+
     def close(self) -> None:
-        """Stop the workers (finishing deliveries under way), close connections."""
-        if self.pool is not None:
-            self.pool.stop()
-        self.routing.close()
-        self.queue.close()
+        """Stop the workers (deliveries under way finish within ``shutdown_grace``; the
+        rest are released at once), close connections and the queue."""
+        self._loop.run(self.aclose())
+
+    async def aclose(self) -> None:
+        """:meth:`close`, on the engine's loop."""
+        try:
+            if self.pool is not None:
+                await self.pool.stop()
+        finally:
+            await self.routing.aclose()
+            await self.async_queue.close()

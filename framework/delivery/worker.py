@@ -1,18 +1,22 @@
-"""The worker pool: claims due work items, delivers them with bounded concurrency, and
-records each outcome in the queue.
+"""The worker pool: claims due work items in batches, delivers up to ``concurrency`` of
+them at once as coroutines on the engine's loop, and records their outcomes in batches.
 
-One pump thread talks to the queue: it claims up to twice as many items as there are
-delivery threads, hands them out, and records finished outcomes in batches (one
-transaction for many). ``workers`` delivery threads each take an item, run it through its
-route's :class:`DestinationRunner` (connections kept alive) and report the outcome.
+One pump coroutine talks to the queue. It claims up to ``CLAIM_BATCH`` items per call
+(one transaction or round trip) whenever at least that many delivery slots are free (or
+nothing is in flight), starts one task per item, and records every finished outcome at
+once; while it waits for the queue, more outcomes pile up, so batches grow with load.
+
+Stopping (:meth:`WorkerPool.stop`) claims nothing more, lets the deliveries under way
+finish for at most ``shutdown_grace`` seconds, records them, and releases the items whose
+delivery was cut short, so that another worker takes them at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
-import queue as threads_queue
-import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -21,10 +25,10 @@ from framework.delivery.logs import log
 from framework.delivery.metrics import RuntimeMetrics
 from framework.delivery.policy import outcome, stale
 from framework.delivery.queue import (
+    AsyncQueue,
     Dead,
     Delivered,
     Outcome,
-    Queue,
     QueueUnavailable,
     Retry,
     WorkItem,
@@ -32,17 +36,19 @@ from framework.delivery.queue import (
 from framework.delivery.routes import Routing
 from framework.results import ErrorInfo, Result
 
+CLAIM_BATCH = 64  # items claimed per queue call
 POLL_SECONDS = 0.05  # how often an idle pump looks for due items
 FORGET_EVERY = 60.0  # seconds between sweeps of old de-duplication records
 _BACKOFF_ON_ERROR = 1.0  # seconds the pump waits after the queue failed
 
 
 class WorkerPool:
-    """Delivers what ``queue`` holds, through ``routing``; ``start`` then ``stop``."""
+    """Delivers what ``queue`` holds, through ``routing``; ``start`` then ``stop``, both
+    on the engine's loop."""
 
     def __init__(
         self,
-        queue: Queue,
+        queue: AsyncQueue,
         routing: Routing,
         options: DeliveryOptions,
         metrics: RuntimeMetrics,
@@ -56,110 +62,101 @@ class WorkerPool:
         self._metrics = metrics
         self._clock = clock
         self._poll = poll
-        self._work: threads_queue.SimpleQueue[WorkItem | None] = threads_queue.SimpleQueue()
-        # outcomes, and None to wake the pump (new items queued, or stop)
-        self._done: threads_queue.SimpleQueue[Outcome | None] = threads_queue.SimpleQueue()
-        self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._pump: threading.Thread | None = None
+        self._deliveries: dict[asyncio.Task[Outcome], WorkItem] = {}
+        self._finished: list[Outcome] = []
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._pump: asyncio.Task[None] | None = None
+
+    @property
+    def in_flight(self) -> int:
+        """Deliveries under way."""
+        return len(self._deliveries)
 
     def start(self) -> None:
-        """Start the pump and the delivery threads."""
-        self._threads = [
-            threading.Thread(target=self._deliver_loop, name=f"delivery-{n}", daemon=True)
-            for n in range(self._options.workers)
-        ]
-        for thread in self._threads:
-            thread.start()
-        self._pump = threading.Thread(target=self._pump_loop, name="delivery-pump", daemon=True)
-        self._pump.start()
+        """Start the pump (on the running loop)."""
+        self._pump = asyncio.create_task(self._pump_loop(), name="delivery-pump")
 
     def wake(self) -> None:
         """New items were queued (by the ingress in this process): look now."""
-        self._done.put(None)
+        self._wakeup.set()
 
-    def stop(self) -> None:
-        """Finish the deliveries under way, record them, and stop. Items claimed but not
-        started are queued again at once."""
-        self._stopping.set()
-        self._done.put(None)
+    async def stop(self) -> None:
+        """Claim nothing more; let deliveries under way finish within ``shutdown_grace``;
+        record them; release the rest at once."""
+        self._stopping = True
+        self._wakeup.set()
         if self._pump is not None:
-            self._pump.join()
+            await self._pump
+        cut_short: list[WorkItem] = []
+        if self._deliveries:
+            _, pending = await asyncio.wait(self._deliveries, timeout=self._options.shutdown_grace)
+            for task in pending:
+                task.cancel()
+                cut_short.append(self._deliveries.pop(task))
+            await asyncio.gather(*pending, return_exceptions=True)
+        finished, self._finished = self._finished, []
+        try:
+            await self._record(finished)
+            if cut_short:
+                await self._queue.release(cut_short, self._clock())
+        except Exception as error:  # their leases end: another worker takes them then
+            self._log_queue_failure(error)
+        log(logging.INFO, "workers stopped", released=len(cut_short), finished=len(finished))
 
-    def _pump_loop(self) -> None:
-        in_progress = 0
+    async def _pump_loop(self) -> None:
         next_sweep = self._clock()
-        while not self._stopping.is_set():
-            try:
-                first = [self._done.get(timeout=self._poll)]
-            except threads_queue.Empty:
-                first = []
-            outcomes = [done for done in (*first, *self._drain()) if done is not None]
-            in_progress -= len(outcomes)
+        while not self._stopping:
+            self._wakeup.clear()
+            finished, self._finished = self._finished, []
             try:  # on failure, unrecorded items are claimed again when their leases end
-                self._record(outcomes)
-                in_progress += self._claim(2 * self._options.workers - in_progress)
+                await self._record(finished)
+                claimed = await self._claim()
                 if self._clock() >= next_sweep:
-                    self._queue.forget(self._clock() - self._options.dedupe_window)
+                    await self._queue.forget(self._clock() - self._options.dedupe_window)
                     next_sweep = self._clock() + FORGET_EVERY
-            except Exception as error:  # the queue failed (Redis down, disk): keep the workers
-                said = {"error": error.message} if isinstance(error, QueueUnavailable) else {}
-                log(
-                    logging.ERROR,
-                    "queue operation failed",
-                    error_type=type(error).__name__,
-                    **said,
-                )
-                self._stopping.wait(_BACKOFF_ON_ERROR)
-        self._shut_down()
+            except Exception as error:  # the queue failed (Redis down, disk): keep going
+                self._log_queue_failure(error)
+                await asyncio.sleep(_BACKOFF_ON_ERROR)
+                continue
+            if claimed == 0 and not self._finished:
+                with contextlib.suppress(TimeoutError):  # a poll: items may come due
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll)
 
-    def _shut_down(self) -> None:
-        unstarted: list[Outcome] = []
-        while True:
-            try:
-                item = self._work.get_nowait()
-            except threads_queue.Empty:
-                break
-            if item is not None:
-                unstarted.append(Retry(item, self._clock(), "SHUTDOWN", "the worker stopped"))
-        for _ in self._threads:
-            self._work.put(None)
-        for thread in self._threads:
-            thread.join()
-        finished = [outcome for outcome in self._drain() if outcome is not None]
-        if unstarted or finished:
-            self._queue.complete(unstarted + finished, self._clock())
-        log(logging.INFO, "workers stopped", requeued=len(unstarted), finished=len(finished))
-
-    def _drain(self) -> list[Outcome | None]:
-        outcomes: list[Outcome | None] = []
-        while True:
-            try:
-                outcomes.append(self._done.get_nowait())
-            except threads_queue.Empty:
-                return outcomes
-
-    def _claim(self, room: int) -> int:
-        if room <= 0:
-            return 0
+    async def _claim(self) -> int:
+        room = self._options.concurrency - len(self._deliveries)
+        if room < min(CLAIM_BATCH, self._options.concurrency) and self._deliveries:
+            return 0  # wait for a batch's worth of free slots
         now = self._clock()
         given_up: list[Outcome] = []
         started = 0
-        for item in self._queue.claim(room, self._options.lease, now):
+        for item in await self._queue.claim(min(room, CLAIM_BATCH), self._options.lease, now):
             dead = stale(item, self._options, now)
             if dead is None:
-                self._work.put(item)
+                task = asyncio.create_task(self._deliver(item))
+                self._deliveries[task] = item
+                task.add_done_callback(self._done)
                 started += 1
             else:
                 given_up.append(dead)
-        self._record(given_up)
+        await self._record(given_up)
         return started
 
-    def _record(self, outcomes: list[Outcome]) -> None:
+    def _done(self, task: asyncio.Task[Outcome]) -> None:
+        if self._deliveries.pop(task, None) is None or task.cancelled():
+            return  # cut short at stop: released, not recorded
+        self._finished.append(task.result())
+        self._wakeup.set()
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
         if outcomes:
             now = self._clock()
-            self._queue.complete(outcomes, now)
+            await self._queue.complete(outcomes, now)
             self._observe(outcomes, now)
+
+    def _log_queue_failure(self, error: Exception) -> None:
+        said = {"error": error.message} if isinstance(error, QueueUnavailable) else {}
+        log(logging.ERROR, "queue operation failed", error_type=type(error).__name__, **said)
 
     def _observe(self, outcomes: Sequence[Outcome], now: float) -> None:
         """Metrics and log lines for recorded outcomes (no secret: names, ids, codes and
@@ -193,18 +190,14 @@ class WorkerPool:
                     error=done.message,
                 )
 
-    def _deliver_loop(self) -> None:
-        while (item := self._work.get()) is not None:
-            self._done.put(self._deliver(item))
-
-    def _deliver(self, item: WorkItem) -> Outcome:
+    async def _deliver(self, item: WorkItem) -> Outcome:
         route = self._routing.route(item.source, item.route)
         if route is None:
             message = f"route {item.route!r} of source {item.source!r} is not configured"
             return Dead(item, "UNKNOWN_ROUTE", message, "terminal")
         try:
-            [result] = route.runner.process(json.loads(item.event))
-        except Exception as error:  # a bug here must not kill the thread; retried
+            [result] = await route.runner.process_async(json.loads(item.event))
+        except Exception as error:  # a bug here must not stop the pool; retried
             info = ErrorInfo(
                 "UNEXPECTED_ERROR", f"delivery failed: {type(error).__name__}", retryable=True
             )

@@ -2,9 +2,9 @@
 settings form from its committed JSON Schema, tests the connection, edits mappings and
 shows what an event would send (a dry run), over a small JSON API.
 
-Standard library only (``http.server``); loopback by default. The page is plain
-JavaScript served from ``static/`` (no build step): ``form.js`` renders any schema the
-framework generates, ``app.js`` drives the page.
+Served by aiohttp on the process's event loop (:mod:`framework.web`); loopback by default.
+The page is plain JavaScript served from ``static/`` (no build step): ``form.js`` renders
+any schema the framework generates, ``app.js`` drives the page.
 """
 
 from framework.server.api import SettingsApi

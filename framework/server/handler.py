@@ -1,30 +1,42 @@
-"""The HTTP side of the settings server (standard library only): limits, JSON bodies,
-security headers and logging.
+"""The HTTP side of the settings server, on the framework's aiohttp server
+(:mod:`framework.web`) and the process's event loop: limits, JSON bodies, security headers
+and logging.
 
 Every refusal is a JSON error ``{"error": {"code", "message"}}``: 400 for a body that is
 not a JSON object, 403 for a Host that is not loopback (DNS rebinding) on a loopback
-server, 404, 405, 411 without Content-Length, 413 past the body limit, 415 for a body
-that is not ``application/json`` (so no other site's form can post to it; the ingress's
-calls, authenticated by a write key, take any type and read their own bodies). The log has one
-line per request (method, path without query, status) and never a body, a query string or
-an exception message, so never a secret.
+server, 404, 405 (with ``Allow``), 411 without Content-Length (a chunked body is refused
+too: browsers and Segment's libraries send a length), 413 past the body limit (refused from
+Content-Length, before the body is read), 415 for a body that is not
+``application/json`` (so no other site's form can post to it; the ingress's calls,
+authenticated by a write key, take any type and read their own bodies). A bug answers 500
+``INTERNAL_ERROR``. The log has one line per request (method, path without query, status)
+and never a body, a query string or an exception message, so never a secret.
+
+The API's operations are synchronous and some send requests through the engine (a
+connection test), so they run in a pool of threads of their own, never on the loop nor in
+its default executor (which the engine's name resolution uses). The ingress is awaited on
+the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
-import socket
-import sys
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
+
+from framework.engine.loop import engine_loop
 from framework.json_text import JsonTextError, parse_json
 from framework.server.api import SettingsApi
-from framework.server.errors import ApiError, bad_request
+from framework.server.errors import ApiError, bad_request, not_found
 from framework.server.routes import Response, Router, error_response
+from framework.web import WebServer
 
 if TYPE_CHECKING:
     from framework.server.ingress import Ingress
@@ -32,9 +44,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("framework.server")
 
 MAX_BODY = 1_000_000  # bytes: settings, mappings and an event fit many times over
-_LINGER_BYTES = 64 * MAX_BODY  # unread request bytes read (and dropped) before closing
-_LINGER_SECONDS = 2.0  # the longest wait for more of them
+API_THREADS = 8  # the API's operations under way at once; more wait their turn
 _HEADERS = {
+    "Server": "actions-serve",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -54,10 +66,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class SettingsServer(ThreadingHTTPServer):
-    """Serves the settings page and its API; ``url`` is where (port 0 picks a free one)."""
-
-    daemon_threads = True
+class SettingsServer:
+    """Serves the settings page and its API (and ``ingress``, when given) on the engine
+    loop once :meth:`start` ran; ``url`` is where (port 0 picks a free one)."""
 
     def __init__(
         self,
@@ -68,86 +79,70 @@ class SettingsServer(ThreadingHTTPServer):
         max_body: int = MAX_BODY,
         ingress: Ingress | None = None,
         ui: bool = True,
-    ):
-        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.router = Router(api, ingress=ingress, ui=ui)
-        self.max_body = max_body
-        self.loopback = is_loopback(host)
-        super().__init__((host, port), _Handler)
+    ) -> None:
+        self._router = Router(api, ingress=ingress, ui=ui)
+        self._max_body = max_body
+        self._loopback = is_loopback(host)
+        self._pool = ThreadPoolExecutor(API_THREADS, thread_name_prefix="settings-api")
+        self._web = WebServer(self._handle, host, port)
 
-    def shutdown_request(self, request: Any) -> None:
-        """Close after reading what the client still sends (an unread or refused body):
-        closing a socket with unread input resets the connection, and the client could
-        lose the response (a 411 or a 413) before reading it."""
-        try:
-            request.shutdown(socket.SHUT_WR)
-            request.settimeout(_LINGER_SECONDS)
-            remaining = _LINGER_BYTES
-            while remaining > 0 and (chunk := request.recv(65536)):
-                remaining -= len(chunk)
-        except OSError:
-            pass
-        self.close_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A connection that failed outside a request's handling (the client went away):
-        one log line naming the error's type, never its message."""
-        kind = sys.exc_info()[0]
-        name = kind.__name__ if kind is not None else "unknown error"
-        logger.warning("connection from %s failed: %s", client_address[0], name)
+    def start(self) -> None:
+        """Listen and serve; ``OSError`` when the address cannot be bound."""
+        engine_loop().run(self._web.start())
 
     @property
     def url(self) -> str:
         """The base URL of the page, e.g. ``http://127.0.0.1:8321/``."""
-        host, port = str(self.server_address[0]), self.server_address[1]
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}/"
+        return f"{self._web.url}/"
 
+    def stop(self) -> None:
+        """Stop accepting, let the requests under way finish, close."""
+        engine_loop().run(self._web.stop())
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
-class _Handler(BaseHTTPRequestHandler):
-    server: SettingsServer
-    server_version = "actions-serve"
-    sys_version = ""
-    timeout = 30  # seconds a client may take to send its request
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def _handle(self) -> None:
-        path = urlsplit(self.path).path
-        ingress = self.server.router.ingress
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        path = request.rel_url.raw_path
         try:
-            self._check_host()
-            raw = ingress is not None and ingress.allowed(path) is not None
-            body = self._body() if self.command == "POST" and not raw else {}
-            content = self._raw() if self.command == "POST" and raw else b""
-            allowed = self.server.router.allowed(path)
-            if allowed is None:
-                raise ApiError(404, "NOT_FOUND", f"no such page or endpoint: {path}")
-            if allowed != self.command:
-                error = ApiError(405, "METHOD_NOT_ALLOWED", f"{path} answers {allowed} only")
-                response = error_response(error, {"Allow": allowed})
-            elif ingress is not None and raw:
-                response = ingress.dispatch(path, self.headers, content)
-            else:
-                response = self.server.router.dispatch(self.command, path, body)
+            response = await self._respond(request, path)
         except ApiError as error:
             response = error_response(error)
         except Exception as error:  # a bug must answer 500, and log no message (secrets)
             frames = "".join(traceback.format_tb(error.__traceback__))
-            logger.error("%s %s failed: %s\n%s", self.command, path, type(error).__name__, frames)
-            response = error_response(
-                ApiError(500, "INTERNAL_ERROR", f"internal error ({type(error).__name__})")
-            )
-        self._send(response)
+            name = type(error).__name__
+            logger.error("%s %s failed: %s\n%s", request.method, path, name, frames)
+            response = error_response(ApiError(500, "INTERNAL_ERROR", f"internal error ({name})"))
+        logger.info("%s %s %s", request.method, path, response.status)
+        headers = {**_HEADERS, **response.headers, "Content-Type": response.content_type}
+        return web.Response(status=response.status, body=response.body, headers=headers)
 
-    def _check_host(self) -> None:
+    async def _respond(self, request: web.BaseRequest, path: str) -> Response:
+        self._check_host(request.headers.get("Host"))
+        allowed = self._router.allowed(path)
+        if allowed is None:
+            raise not_found(f"no such page or endpoint: {path}")
+        if allowed != request.method:
+            error = ApiError(405, "METHOD_NOT_ALLOWED", f"{path} answers {allowed} only")
+            return error_response(error, {"Allow": allowed})
+        ingress = self._router.ingress
+        if ingress is not None and ingress.allowed(path) is not None:
+            raw = await self._body(request) if request.method == "POST" else b""
+            return await ingress.dispatch(path, request.headers, raw)
+        if request.method == "POST":
+            _require_json(request.headers)
+            raw = await self._body(request)
+        else:
+            raw = b""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self._operate, request.method, path, raw)
+
+    def _operate(self, method: str, path: str, raw: bytes) -> Response:
+        """The API's answer (in a thread of the pool)."""
+        return self._router.dispatch(method, path, _parse(raw) if method == "POST" else {})
+
+    def _check_host(self, host: str | None) -> None:
         """A loopback server answers only requests addressed to a loopback name, so a page
         of another site cannot reach it through a DNS name rebound to 127.0.0.1."""
-        host = self.headers.get("Host")
-        if not self.server.loopback or host is None:
+        if not self._loopback or host is None:
             return
         try:
             name = urlsplit(f"//{host}").hostname or ""
@@ -158,51 +153,29 @@ class _Handler(BaseHTTPRequestHandler):
                 403, "FORBIDDEN_HOST", "this server answers requests addressed to localhost only"
             )
 
-    def _body(self) -> dict[str, Any]:
-        """The request's JSON object, within the size limit."""
-        raw = self._raw(complete=False)
-        media_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if media_type != "application/json":
-            raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json")
-        if len(raw) != int(self.headers["Content-Length"]):
-            raise bad_request("the request body is shorter than its Content-Length")
-        return _parse(raw)
-
-    def _raw(self, *, complete: bool = True) -> bytes:
-        """The request's body bytes, within the size limit (all of them, if ``complete``)."""
-        if "Transfer-Encoding" in self.headers or "Content-Length" not in self.headers:
+    async def _body(self, request: web.BaseRequest) -> bytes:
+        """The request's body bytes, within the size limit (refused before reading when its
+        Content-Length is past it). aiohttp has already refused a malformed length."""
+        length = request.content_length
+        if "Transfer-Encoding" in request.headers or length is None:
             raise ApiError(411, "LENGTH_REQUIRED", "send the body with a Content-Length")
-        try:
-            length = int(self.headers["Content-Length"])
-        except ValueError:
-            length = -1
-        if length < 0:
-            raise bad_request("Content-Length must be a non-negative integer")
-        if length > self.server.max_body:
+        if length > self._max_body:
             raise ApiError(
                 413,
                 "BODY_TOO_LARGE",
-                f"the request body is {length} bytes; the limit is {self.server.max_body}",
+                f"the request body is {length} bytes; the limit is {self._max_body}",
             )
-        raw = self.rfile.read(length)
-        if complete and len(raw) != length:
-            raise bad_request("the request body is shorter than its Content-Length")
-        return raw
+        try:
+            return await request.content.readexactly(length)
+        except (asyncio.IncompleteReadError, ConnectionResetError):  # the client went away
+            raise bad_request("the request body is shorter than its Content-Length") from None
 
-    def _send(self, response: Response) -> None:
-        self.send_response(response.status)
-        for name, value in {**_HEADERS, **response.headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logger.info("%s %s %s", self.command, urlsplit(self.path).path, code)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.warning("%s", format % args)
+def _require_json(headers: Mapping[str, str]) -> None:
+    """415 unless the body is declared ``application/json``."""
+    media_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json")
 
 
 def _parse(raw: bytes) -> dict[str, Any]:

@@ -8,17 +8,18 @@ A call answers ``200 {"success": true}`` once its events are durably queued; a r
 ``{"error": {"code", "message"}}`` with 400 (malformed JSON, an invalid event), 401 (no or
 an unknown write key), 413 (past Segment's size limits) or 503 with ``Retry-After`` (the
 queue cannot store them now, as when Redis is down: nothing was stored). Any Content-Type
-is accepted (browsers send ``text/plain``); the write key authenticates the call.
+is accepted (browsers send ``text/plain``); the write key authenticates the call. Both are
+awaited on the server's event loop.
 """
 
 from __future__ import annotations
 
-from email.message import Message
+from collections.abc import Mapping
+from typing import Protocol
 
 from framework.delivery.intake import CALLS, IntakeError
 from framework.delivery.metrics import CONTENT_TYPE
 from framework.delivery.queue import QueueUnavailable
-from framework.delivery.runtime import Runtime
 from framework.server.errors import ApiError
 from framework.server.routes import Response, error_response, json_response
 
@@ -27,10 +28,23 @@ METRICS_PATH = "/metrics"
 QUEUE_RETRY_AFTER = 1  # seconds a client is asked to wait when the queue is unavailable
 
 
+class IngressRuntime(Protocol):
+    """What the ingress needs of the delivery runtime."""
+
+    async def accept(
+        self, call: str, raw: bytes, *, encoding: str | None, authorization: str | None
+    ) -> int:
+        """Queue a call's events durably; :class:`IntakeError` or :class:`QueueUnavailable`
+        when refused."""
+
+    async def metrics_text(self) -> str:
+        """The metrics in Prometheus text format."""
+
+
 class Ingress:
     """The Tracking API and the metrics of ``runtime``."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: IngressRuntime) -> None:
         self._runtime = runtime
 
     def allowed(self, path: str) -> str | None:
@@ -39,12 +53,12 @@ class Ingress:
             return "POST"
         return "GET" if path == METRICS_PATH else None
 
-    def dispatch(self, path: str, headers: Message, raw: bytes) -> Response:
+    async def dispatch(self, path: str, headers: Mapping[str, str], raw: bytes) -> Response:
         """The response to a request whose method is the one :meth:`allowed` names."""
         if path == METRICS_PATH:
-            return Response(200, self._runtime.metrics.render().encode(), CONTENT_TYPE)
+            return Response(200, (await self._runtime.metrics_text()).encode(), CONTENT_TYPE)
         try:
-            self._runtime.accept(
+            await self._runtime.accept(
                 CALL_PATHS[path],
                 raw,
                 encoding=headers.get("Content-Encoding"),

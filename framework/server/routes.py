@@ -64,9 +64,10 @@ def error_response(error: ApiError, headers: Mapping[str, str] | None = None) ->
 
 
 class Router:
-    """Dispatches (method, path, parsed body) to the API or to a static file, and the
-    ingress's requests (raw bodies) to ``ingress`` when there is one. Without ``ui``, only
-    the ingress's paths exist."""
+    """Dispatches (method, path, parsed body) to the API or to a static file; knows the
+    paths of ``ingress`` too, when there is one (the handler awaits it with raw bodies).
+    Without ``ui``, only the ingress's paths exist. :meth:`dispatch` may block (a
+    connection test sends a request): the handler runs it off the event loop."""
 
     def __init__(
         self,

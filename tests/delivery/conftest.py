@@ -28,19 +28,26 @@ def sandbox() -> Iterator[PerkvilleSandbox]:
 
 @pytest.fixture
 def make_runtime(tmp_path: Path) -> Iterator[MakeRuntime]:
-    """``make_runtime(endpoint, pool=True, queue=None, **delivery)``: a started runtime
-    (with a worker pool unless ``pool`` is false) of a fresh configuration of its own, with
-    ``delivery`` options, on the queue at URL ``queue`` (by default a SQLite file of its
-    own); every runtime made is closed after the test."""
+    """``make_runtime(endpoint, pool=True, queue=None, destination=None, **delivery)``: a
+    started runtime (with a worker pool unless ``pool`` is false) of a fresh configuration
+    of its own, with ``delivery`` options and ``destination`` keys (flow limits), on the
+    queue at URL ``queue`` (by default a SQLite file of its own); every runtime made is
+    closed after the test."""
     made: list[Runtime] = []
 
     def make(
-        endpoint: str, *, pool: bool = True, queue: str | None = None, **delivery: object
+        endpoint: str,
+        *,
+        pool: bool = True,
+        queue: str | None = None,
+        destination: dict[str, object] | None = None,
+        **delivery: object,
     ) -> Runtime:
         folder = tmp_path / f"runtime-{len(made)}"
         folder.mkdir()
         where = {"queue": queue} if queue else {}
-        config = load_config(write_config(folder, endpoint, **where, **delivery), ENV)
+        path = write_config(folder, endpoint, destination=destination, **where, **delivery)
+        config = load_config(path, ENV)
         runtime = Runtime(config, {"perkville": perkville}, workers=pool)
         made.append(runtime)
         runtime.start()

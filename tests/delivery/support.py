@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import httpx
 
 from framework.delivery.queue import Queue
 from framework.delivery.runtime import Runtime
+from framework.engine.loop import engine_loop
 from framework.server import SettingsApi, SettingsServer
 from framework.server.ingress import Ingress
 
@@ -36,14 +36,21 @@ ENV = {"TEST_WRITE_KEY": WRITE_KEY, "TEST_PERKVILLE_KEY": API_KEY}
 
 
 def write_config(
-    folder: Path, endpoint: str, *, queue: str = "sqlite:///queue.db", **delivery: object
+    folder: Path,
+    endpoint: str,
+    *,
+    queue: str = "sqlite:///queue.db",
+    destination: Mapping[str, object] | None = None,
+    **delivery: object,
 ) -> Path:
     """A configuration: one source (write key from ``TEST_WRITE_KEY``) feeding Perkville at
-    ``endpoint`` (API key from ``TEST_PERKVILLE_KEY``), the queue at ``queue`` (by default
-    a SQLite file in ``folder``)."""
+    ``endpoint`` (API key from ``TEST_PERKVILLE_KEY``, more keys of its table from
+    ``destination``), the queue at ``queue`` (by default a SQLite file in ``folder``),
+    ``delivery`` options."""
     public = {key: value for key, value in SETTINGS.items() if key != "api_key"}
     (folder / "perkville.json").write_text(json.dumps(public))
     options = "\n".join(f"{key} = {json.dumps(value)}" for key, value in delivery.items())
+    flow = "\n".join(f"{key} = {json.dumps(value)}" for key, value in (destination or {}).items())
     path = folder / "actions.toml"
     path.write_text(
         f"""
@@ -61,6 +68,7 @@ slug = "perkville"
 settings_file = "perkville.json"
 settings = {{ api_key = "env:TEST_PERKVILLE_KEY" }}
 endpoint = "{endpoint}"
+{flow}
 """
     )
     return path
@@ -87,6 +95,13 @@ def batch_body(events: list[dict[str, Any]]) -> bytes:
     return json.dumps({"batch": events}).encode()
 
 
+def post_batch(runtime: Runtime, events: list[dict[str, Any]]) -> int:
+    """``events`` accepted by ``runtime`` as one /v1/batch call with the test's write key
+    (durably queued when this returns); how many events the call held."""
+    call = runtime.accept("batch", batch_body(events), encoding=None, authorization=basic())
+    return engine_loop().run(call)
+
+
 def wait_for(done: Callable[[], bool], seconds: float = 60.0, what: str = "condition") -> None:
     """Poll ``done`` every 10 ms for at most ``seconds``; fail saying ``what`` if it never
     holds (a bound, not a measurement: the tests assert outcomes, never durations)."""
@@ -107,14 +122,11 @@ def serving(runtime: Runtime, destinations: Mapping[str, Any]) -> Iterator[str]:
     """``runtime``'s ingress (and the settings API) on 127.0.0.1; its base URL."""
     api = SettingsApi(dict(destinations), ROOT / "schemas")
     server = SettingsServer("127.0.0.1", 0, api, ingress=Ingress(runtime))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    server.start()
     try:
         yield server.url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        server.stop()
 
 
 @contextmanager

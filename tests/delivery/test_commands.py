@@ -3,6 +3,7 @@ and a worker pool that, stopped, queues the items it had not started again."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ import pytest
 from destinations.perkville.sandbox import Faults, PerkvilleSandbox
 from framework.cli import main
 from framework.delivery.local_redis import LocalRedis
+from framework.engine.loop import engine_loop
 from tests.delivery.conftest import MakeRuntime
-from tests.delivery.support import SETTINGS, basic, batch_body, order, wait_for, write_config
+from tests.delivery.support import SETTINGS, order, post_batch, wait_for, write_config
 
 
 def test_a_missing_secret_stops_the_worker_before_it_starts(
@@ -35,7 +37,7 @@ def test_invalid_settings_name_the_destination(
     monkeypatch.setenv("TEST_PERKVILLE_KEY", "k")
     config = write_config(tmp_path, "http://127.0.0.1:9")
     config.write_text(config.read_text().replace('slug = "perkville"', 'slug = "perkvile"'))
-    assert main(["worker", "--config", str(config), "--workers", "2"]) == 2
+    assert main(["worker", "--config", str(config), "--concurrency", "2"]) == 2
     assert "sources[0].destinations[0] (perkvile): unknown destination" in capsys.readouterr().err
 
 
@@ -68,19 +70,32 @@ def test_dlq_needs_a_queue_and_valid_times(capsys: pytest.CaptureFixture[str]) -
     assert "'soon' is not a time" in capsys.readouterr().err
 
 
-def test_stopping_the_workers_queues_unstarted_items_again(make_runtime: MakeRuntime) -> None:
+def test_stopping_the_workers_finishes_the_delivery_under_way(make_runtime: MakeRuntime) -> None:
     slow = Faults(rate=1.0, kinds=("applied_slow",), slow_seconds=0.3)  # 0.3 s per delivery
     with PerkvilleSandbox(SETTINGS, faults=slow) as sandbox:
-        runtime = make_runtime(sandbox.url, workers=1, timeout="5s")
+        runtime = make_runtime(sandbox.url, concurrency=1, timeout="5s")
         events = [order(n) for n in range(10)]
-        runtime.accept("batch", batch_body(events), encoding=None, authorization=basic())
+        post_batch(runtime, events)
         wait_for(lambda: sandbox.injected() != {}, what="the first delivery to start")
         assert runtime.pool is not None
         before = sandbox.applied()
-        runtime.pool.stop()  # one delivery under way, one more claimed (twice the threads)
+        engine_loop().run(runtime.pool.stop())  # one delivery under way (concurrency 1)
         after = sandbox.applied()
         depth = runtime.queue.depth()
     assert after == before  # the delivery under way had been applied: it was finished...
     assert depth["in_flight"] == 0  # ...and recorded; none waits for its lease to run out
-    assert depth["retry_scheduled"] == 1  # the claimed one not started is due again at once
-    assert after + depth["queued"] + depth["retry_scheduled"] == 10
+    assert after + depth["queued"] == 10
+
+
+def test_a_delivery_past_the_grace_is_released_at_once(make_runtime: MakeRuntime) -> None:
+    slow = Faults(rate=1.0, kinds=("applied_slow",), slow_seconds=30)  # never answers in time
+    with PerkvilleSandbox(SETTINGS, faults=slow) as sandbox:
+        runtime = make_runtime(sandbox.url, concurrency=1, timeout="60s", shutdown_grace="0s")
+        post_batch(runtime, [order(1)])
+        wait_for(lambda: sandbox.injected() != {}, what="the delivery to start")
+        assert runtime.pool is not None
+        engine_loop().run(runtime.pool.stop())
+        depth = runtime.queue.depth()
+        [item] = runtime.queue.claim(10, 60.0, time.time())  # due again now, not at lease end
+    assert (depth["in_flight"], depth["queued"]) == (0, 1)
+    assert item.attempts == 1, "the attempt cut short was not counted"

@@ -10,20 +10,22 @@ import pytest
 from framework.delivery.config import ConfigError, load_config, load_queue_url
 from framework.delivery.durations import parse_duration, parse_time
 from framework.delivery.routes import Routing
+from framework.engine.loop import engine_loop
 from framework.registry import discover
 from tests.delivery.support import API_KEY, ENV, ROOT, WRITE_KEY, write_config
 
 
 def test_a_configuration_resolves_secrets_paths_and_durations(tmp_path: Path) -> None:
-    path = write_config(tmp_path, "http://127.0.0.1:9", workers=3, max_age="2h", lease="1.5s")
+    path = write_config(tmp_path, "http://127.0.0.1:9", concurrency=3, max_age="2h", lease="1.5s")
     config = load_config(path, ENV)
     assert config.queue_url == f"sqlite:///{tmp_path.resolve() / 'queue.db'}"
-    assert (config.delivery.workers, config.delivery.max_age, config.delivery.lease) == (
+    assert (config.delivery.concurrency, config.delivery.max_age, config.delivery.lease) == (
         3,
         7200.0,
         1.5,
     )
     assert config.delivery.max_attempts == 8  # the default
+    assert config.delivery.shutdown_grace == 30.0  # the default
     [source] = config.sources
     assert (source.name, source.write_key) == ("shop", WRITE_KEY)
     [perkville] = source.destinations
@@ -41,7 +43,7 @@ def test_the_example_configuration_builds_its_routes() -> None:
     environ = {"WEBSITE_WRITE_KEY": "w", "PERKVILLE_API_KEY": "k"}
     config = load_config(ROOT / "examples" / "runtime" / "actions.toml", environ)
     assert config.sources[0].destinations[0].settings["api_key"] == "k"
-    assert config.delivery.workers == 8
+    assert config.delivery.concurrency == 256
     routing = Routing(config, discover().destinations)
     try:
         source = routing.source("w")
@@ -49,7 +51,7 @@ def test_the_example_configuration_builds_its_routes() -> None:
         assert [route.id for route in source.routes] == ["perkville/Award Points"]
         assert routing.source("k") is None
     finally:
-        routing.close()
+        engine_loop().run(routing.aclose())
 
 
 def test_a_missing_variable_is_named(tmp_path: Path) -> None:
@@ -66,7 +68,12 @@ def test_a_missing_variable_is_named(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("[delivery]\nworkerz = 2\n", "delivery.workerz: unknown key"),
-        ("[delivery]\nworkers = 0\n", "delivery.workers: expected a whole number of at least 1"),
+        (
+            "[delivery]\nconcurrency = 0\n",
+            "delivery.concurrency: expected a whole number of at least 1",
+        ),
+        ("[delivery]\nworkers = 8\n", "delivery.workers: renamed to concurrency (deliveries"),
+        ('[delivery]\nshutdown_grace = "-1s"\n', "delivery.shutdown_grace: "),
         ('[delivery]\nmax_age = "soon"\n', "delivery.max_age: 'soon' is not a duration"),
         ("queue = 1\n", 'queue: expected a URL such as "sqlite:///actions-queue.db"'),
         ("[queue]\nurl = 1\n", "queue: expected a URL"),

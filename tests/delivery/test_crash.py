@@ -21,6 +21,7 @@ from tests.delivery.support import (
     batch_body,
     first_line,
     order,
+    post_batch,
     wait_for,
     write_config,
 )
@@ -36,12 +37,11 @@ def queued_runtime(config: Path) -> Runtime:
 def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
     events = [order(n, email=f"k{n % 5}@example.com") for n in range(EVENTS)]
     with PerkvilleSandbox(SETTINGS) as sandbox:
-        config = write_config(tmp_path, sandbox.url, workers=8, lease="1s")
+        config = write_config(tmp_path, sandbox.url, concurrency=8, lease="1s")
         runtime = queued_runtime(config)
         try:
             for start in range(0, EVENTS, 100):
-                body = batch_body(events[start : start + 100])
-                runtime.accept("batch", body, encoding=None, authorization=basic())
+                post_batch(runtime, events[start : start + 100])
             with actions("worker", "--config", str(config)) as worker:
                 assert first_line(worker).startswith("Workers started")
                 wait_for(lambda: sandbox.applied() >= 50, what="the first deliveries")

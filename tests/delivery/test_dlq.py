@@ -10,7 +10,7 @@ import pytest
 from destinations.perkville.sandbox import PerkvilleSandbox
 from framework.cli import main
 from tests.delivery.conftest import MakeRuntime
-from tests.delivery.support import API_KEY, SETTINGS, basic, batch_body, drained, order, wait_for
+from tests.delivery.support import API_KEY, SETTINGS, drained, order, post_batch, wait_for
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "redis"])
@@ -24,8 +24,7 @@ def test_dead_letters_are_listed_shown_and_replayed(
     refusing = PerkvilleSandbox({**SETTINGS, "api_key": "rotated-key"})
     with refusing:
         runtime = make_runtime(refusing.url, queue=redis_url)
-        body = batch_body([order(1), order(2)])
-        runtime.accept("batch", body, encoding=None, authorization=basic())
+        post_batch(runtime, [order(1), order(2)])
         wait_for(lambda: drained(runtime.queue), what="both events to fail")
         port = int(refusing.url.rsplit(":", 1)[1])
     queue = runtime.config.queue_url

@@ -12,7 +12,7 @@ from destinations.perkville.sandbox import Faults, PerkvilleSandbox
 from framework.delivery.queue import DeadLetterFilter
 from framework.sandbox import FAULT_KINDS
 from tests.delivery.conftest import MakeRuntime
-from tests.delivery.support import SETTINGS, basic, batch_body, drained, order, wait_for
+from tests.delivery.support import SETTINGS, drained, order, post_batch, wait_for
 
 EVENTS = 200
 
@@ -28,19 +28,14 @@ def test_every_event_is_delivered_exactly_once_through_faults(
         runtime = make_runtime(
             sandbox.url,
             queue=queue,
-            workers=8,
+            concurrency=8,
             timeout="250ms",  # below slow_seconds: slow answers time out
             max_attempts=40,  # 0.3**40: never exhausted
             backoff="10ms",
             max_backoff="100ms",
         )
         for start in range(0, EVENTS, 50):
-            runtime.accept(
-                "batch",
-                batch_body(events[start : start + 50]),
-                encoding=None,
-                authorization=basic(),
-            )
+            post_batch(runtime, events[start : start + 50])
         wait_for(lambda: drained(runtime.queue), seconds=90, what="the queue to drain")
         injected = sandbox.injected()
         balances = sandbox.balances()

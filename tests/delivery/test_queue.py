@@ -1,9 +1,14 @@
 """The queue's contract, for both implementations (SQLite, and Redis Streams on a real
-server): de-duplication, claims and leases, outcomes, dead letters, replay; then what is
-particular to each."""
+server) and both faces: de-duplication, claims and leases, outcomes, releases, dead
+letters, replay; then what is particular to each.
+
+The contract runs on the synchronous SQLite queue, on the asynchronous one (its writer
+thread) driven from the engine's event loop, and on the Redis queue, which is asynchronous
+only: its synchronous face drives it from the engine's loop, so one run covers both."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import time
@@ -13,7 +18,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from framework.delivery.backends import open_queue
+from framework.delivery.backends import open_async_queue, open_queue
+from framework.delivery.blocking_queue import BlockingQueue
 from framework.delivery.config import ConfigError
 from framework.delivery.local_redis import LocalRedis
 from framework.delivery.queue import (
@@ -27,6 +33,7 @@ from framework.delivery.queue import (
 )
 from framework.delivery.redis_queue import RedisQueue
 from framework.delivery.sqlite_queue import SqliteQueue
+from framework.engine.loop import engine_loop
 
 LEASE = 0.3  # seconds: the lease tests wait it out for real (Redis measures idle time)
 
@@ -35,14 +42,27 @@ def message(message_id: str, routes: tuple[str, ...] = ("d/a",)) -> Message:
     return Message("shop", message_id, f'{{"messageId": "{message_id}"}}', time.time(), routes)
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+def open_async_face(url: str) -> BlockingQueue:
+    """The asynchronous queue at ``url``, each call awaited on the engine's loop."""
+    loop = engine_loop()
+    return BlockingQueue(loop.run(open_async_queue(url)), loop)
+
+
+def consumer_of(queue: Queue) -> str:
+    """The Redis consumer name of a queue :func:`open_queue` opened."""
+    assert isinstance(queue, BlockingQueue)
+    assert isinstance(queue.queue, RedisQueue)
+    return queue.queue.consumer
+
+
+@pytest.fixture(params=["sqlite", "sqlite-async", "redis"])
 def queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Queue]:
     url = (
-        f"sqlite:///{tmp_path / 'q.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("redis_url")
+        request.getfixturevalue("redis_url")
+        if request.param == "redis"
+        else f"sqlite:///{tmp_path / 'q.db'}"
     )
-    opened = open_queue(url)
+    opened = open_async_face(url) if request.param == "sqlite-async" else open_queue(url)
     yield opened
     opened.close()
 
@@ -83,7 +103,9 @@ def test_an_item_in_flight_is_claimed_again_only_after_its_lease(queue: Queue) -
     assert (again.id, again.attempts) == (first.id, 2)
     stale = Retry(first, time.time() + 100, "TIMEOUT", "late")
     queue.complete([stale], now=time.time())  # reported after the lease: ignored
+    queue.release([first], now=time.time())  # likewise
     assert queue.depth() == {"queued": 0, "in_flight": 1, "retry_scheduled": 0}
+    assert queue.claim(10, lease=LEASE, now=time.time()) == []
     queue.complete([Delivered(again)], now=time.time())
     assert sum(queue.depth().values()) == 0
 
@@ -97,6 +119,24 @@ def test_a_retry_waits_until_its_time(queue: Queue) -> None:
     assert queue.claim(1, lease=30, now=now + 4) == []
     [again] = queue.claim(1, lease=30, now=now + 5)
     assert (again.message_id, again.attempts, again.enqueued_at) == ("m1", 2, item.enqueued_at)
+
+
+def test_released_items_are_claimable_at_once_and_keep_their_attempts(queue: Queue) -> None:
+    queue.enqueue([message("m1"), message("m2")])
+    now = time.time()
+    one, two = sorted(queue.claim(2, lease=30, now=now), key=lambda i: i.message_id)
+    queue.complete([Retry(two, now, "RATE_LIMITED", "HTTP 429")], now=now)
+    [two] = queue.claim(1, lease=30, now=now)
+    assert [(i.message_id, i.attempts) for i in (one, two)] == [("m1", 1), ("m2", 2)]
+    queue.release([one, two], now=now)
+    assert queue.depth() == {"queued": 2, "in_flight": 0, "retry_scheduled": 0}
+    again = sorted(queue.claim(5, lease=30, now=now), key=lambda i: i.message_id)
+    assert [(i.message_id, i.attempts, i.enqueued_at) for i in again] == [
+        ("m1", 1, one.enqueued_at),
+        ("m2", 2, two.enqueued_at),
+    ]
+    queue.complete([Delivered(i) for i in again], now=now)
+    assert sum(queue.depth().values()) == 0
 
 
 def test_dead_letters_are_listed_filtered_shown_and_replayed(queue: Queue) -> None:
@@ -153,8 +193,15 @@ def test_a_sqlite_queue_locked_too_long_is_unavailable(tmp_path: Path) -> None:
         queue.close()
 
 
+def test_a_file_that_is_not_a_sqlite_queue_is_unavailable(tmp_path: Path) -> None:
+    (tmp_path / "q.db").write_bytes(b"not a database, but long enough to be read as one" * 99)
+    with pytest.raises(QueueUnavailable) as raised:
+        open_queue(f"sqlite:///{tmp_path / 'q.db'}")
+    assert raised.value.message.endswith("failed: file is not a database")
+
+
 def test_a_redis_worker_takes_over_what_another_left_pending(redis_url: str) -> None:
-    gone, other = RedisQueue(redis_url), RedisQueue(redis_url)
+    gone, other = open_queue(redis_url), open_queue(redis_url)
     try:
         gone.enqueue([message("m1"), message("m2")])
         taken = gone.claim(10, lease=LEASE, now=time.time())
@@ -174,18 +221,18 @@ def test_a_redis_worker_takes_over_what_another_left_pending(redis_url: str) -> 
 def test_a_redis_consumer_leaves_the_group_on_close_only_when_nothing_is_pending(
     redis_url: str,
 ) -> None:
-    idle, busy = RedisQueue(redis_url), RedisQueue(redis_url)
+    idle, busy = open_queue(redis_url), open_queue(redis_url)
     busy.enqueue([message("m1")])
     busy.claim(1, lease=30, now=time.time())
     idle.close()
     busy.close()
     with redis.Redis.from_url(redis_url, decode_responses=True) as client:
         consumers = client.xinfo_consumers("actions:stream", "workers")
-    assert [(c["name"], c["pending"]) for c in consumers] == [(busy.consumer, 1)]
+    assert [(c["name"], c["pending"]) for c in consumers] == [(consumer_of(busy), 1)]
 
 
 def test_a_redis_queue_makes_its_group_again_after_redis_lost_its_data(redis_url: str) -> None:
-    queue = RedisQueue(redis_url)
+    queue = open_queue(redis_url)
     try:
         with redis.Redis.from_url(redis_url) as client:
             client.flushdb()  # as a restart without persistence would
@@ -208,11 +255,11 @@ def test_a_redis_that_may_lose_events_is_warned_about(
     with redis.Redis.from_url(redis_url, decode_responses=True) as client:
         safe = client.config_get(setting)[setting]
         with caplog.at_level(logging.WARNING):
-            RedisQueue(redis_url).close()
+            open_queue(redis_url).close()
             assert warning not in caplog.text
             client.config_set(setting, unsafe)
             try:
-                RedisQueue(redis_url).close()
+                open_queue(redis_url).close()
             finally:
                 client.config_set(setting, safe)
     assert warning in caplog.text
@@ -290,3 +337,5 @@ def test_a_malformed_redis_url_is_a_configuration_error(url: str, message: str) 
 def test_an_unknown_queue_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="unsupported queue 'amqp'"):
         open_queue("amqp://127.0.0.1:5672/")
+    with pytest.raises(ConfigError, match="unsupported queue 'amqp'"):
+        asyncio.run(open_async_queue("amqp://127.0.0.1:5672/"))

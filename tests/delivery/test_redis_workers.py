@@ -65,7 +65,7 @@ def start_workers(
     started = []
     for _ in range(count):
         worker = stack.enter_context(
-            actions("worker", "--config", str(config), "--workers", "4", "--metrics-port", "0")
+            actions("worker", "--config", str(config), "--concurrency", "4", "--metrics-port", "0")
         )
         assert first_line(worker).startswith("Workers started")
         started.append((worker, first_line(worker).split(" on ")[1].strip()))

@@ -22,6 +22,7 @@ from framework.testing import (
     CapturingTransport,
     make_identify_event,
     make_track_event,
+    recording_sleep,
     replies,
     reply,
 )
@@ -228,7 +229,7 @@ def test_a_chunk_is_retried_as_one_request() -> None:
     waits: list[float] = []
     transport = CapturingTransport(replies(reply(429, headers={"Retry-After": "1"}), reply(200)))
     with runner(
-        batching(5), transport, retry=RetryPolicy(max_attempts=2), sleep=waits.append
+        batching(5), transport, retry=RetryPolicy(max_attempts=2), sleep=recording_sleep(waits)
     ) as run:
         results = run.process_batch([event(n) for n in range(3)])
     assert [r.status for r in results] == ["delivered"] * 3

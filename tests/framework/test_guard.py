@@ -13,13 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
 from typing import Any
 
-import httpx
 import pytest
 
 from framework import AuthenticationTest, DestinationRunner, HttpRequest, IntegrationError
+from framework.engine.client import AiohttpTransport
+from framework.engine.loop import engine_loop
 from framework.guard import (
     AddressGuard,
-    GuardedTransport,
     UnsafeUrlError,
     absolute_url_scheme,
     not_public_because,
@@ -402,7 +402,7 @@ def test_a_refused_guarded_connection_is_a_retryable_connection_error() -> None:
     result = deliver(f"http://127.0.0.1:{closed_port()}/hook", allow_private_targets=True)
     assert result.error is not None
     assert (result.error.code, result.error.retryable) == ("CONNECTION_ERROR", True)
-    assert result.error.message.startswith("connection failed (ConnectError")
+    assert result.error.message.startswith("connection failed (ClientConnectorError")
 
 
 @pytest.fixture
@@ -444,14 +444,23 @@ def test_a_redirect_to_loopback_is_not_followed(redirecting_server: tuple[str, l
     assert paths == ["/hook"], "/admin was never requested"
 
 
-def test_the_guarded_transport_on_its_own() -> None:
-    guard = AddressGuard(resolver=RESOLVER)
-    with httpx.Client(transport=GuardedTransport(guard)) as client:
+def test_the_engines_transport_on_its_own_refuses_unchecked_addresses() -> None:
+    """Without the runner's check first: the transport resolves names through the guard
+    when it connects, and checks IP literals before sending."""
+    transport = AiohttpTransport(guard=AddressGuard(resolver=RESOLVER))
+
+    def send(url: str) -> None:
+        request = prepare(HttpRequest("GET", url), base_url=None, shared_headers={})
+        engine_loop().run(transport.send(request, 5.0))
+
+    try:
         with pytest.raises(
             UnsafeUrlError, match=re.escape("'private.example': it resolves to a private")
         ):
-            client.get("http://private.example/")
+            send("http://private.example/")
         with pytest.raises(
             UnsafeUrlError, match=re.escape("'127.0.0.1': it is a loopback address")
         ):
-            client.get("http://127.0.0.1:9/")
+            send("http://127.0.0.1:9/")
+    finally:
+        engine_loop().run(transport.close())

@@ -19,9 +19,10 @@ import httpx
 import pytest
 
 from framework import HttpRequest, IntegrationError, RetryableError, RetryPolicy
+from framework.engine.loop import engine_loop
 from framework.http import PreparedRequest, RequestClient, prepare
 from framework.responses import error_for_response, response_message, retry_after
-from framework.testing import CapturingTransport, replies, reply
+from framework.testing import CapturingTransport, recording_sleep, replies, reply
 from framework.version import USER_AGENT
 
 # RetryPolicy.delay --------------------------------------------------------------------------
@@ -99,12 +100,14 @@ def test_the_client_retries_with_the_policys_delays() -> None:
         replies(reply(503, headers={"Retry-After": "1"}), reply(429), reply(200, {"ok": True}))
     )
     client = RequestClient(
-        transport=transport, retry=RetryPolicy(max_attempts=3, base_delay=0.01), sleep=waits.append
+        transport=transport,
+        retry=RetryPolicy(max_attempts=3, base_delay=0.01),
+        sleep=recording_sleep(waits),
     )
     request = prepare(
         HttpRequest("POST", "https://h.example/x", json={"a": 1}), base_url=None, shared_headers={}
     )
-    response = client.send(request)
+    response = engine_loop().run(client.send(request))
     assert response.json() == {"ok": True}
     assert len(transport.requests) == 3
     assert waits[0] == 1.0
@@ -115,11 +118,13 @@ def test_the_client_retries_with_the_policys_delays() -> None:
 def test_the_client_gives_up_with_the_last_error() -> None:
     transport = CapturingTransport(reply(502))
     client = RequestClient(
-        transport=transport, retry=RetryPolicy(max_attempts=2), sleep=lambda _: None
+        transport=transport, retry=RetryPolicy(max_attempts=2), sleep=recording_sleep([])
     )
     with pytest.raises(RetryableError) as raised:
-        client.send(
-            prepare(HttpRequest("GET", "https://h.example/"), base_url=None, shared_headers={})
+        engine_loop().run(
+            client.send(
+                prepare(HttpRequest("GET", "https://h.example/"), base_url=None, shared_headers={})
+            )
         )
     assert (raised.value.code, raised.value.status) == ("SERVER_ERROR", 502)
     assert len(transport.requests) == 2
@@ -418,9 +423,9 @@ def test_the_exact_headers_and_body_reach_a_real_server(local_server: LocalServe
     )
     client = RequestClient(timeout=5)
     try:
-        response = client.send(prepared)
+        response = engine_loop().run(client.send(prepared))
     finally:
-        client.close()
+        engine_loop().run(client.close())
     assert response.status_code == 200
     assert response.json() == {"status": "success"}
     [received] = local_server.received
@@ -451,11 +456,13 @@ def test_the_exact_headers_and_body_reach_a_real_server(local_server: LocalServe
 def test_a_get_without_a_body_sends_no_content_type(local_server: LocalServer) -> None:
     client = RequestClient(timeout=5)
     try:
-        client.send(
-            prepare(HttpRequest("GET", "/ping"), base_url=local_server.url, shared_headers={})
+        engine_loop().run(
+            client.send(
+                prepare(HttpRequest("GET", "/ping"), base_url=local_server.url, shared_headers={})
+            )
         )
     finally:
-        client.close()
+        engine_loop().run(client.close())
     [received] = local_server.received
     assert (received.method, received.path, received.body) == ("GET", "/ping", b"")
     names = {name.lower() for name, _ in received.headers}
@@ -479,10 +486,10 @@ def test_a_refused_connection_is_a_retryable_connection_error() -> None:
     client = RequestClient(timeout=5)
     try:
         with pytest.raises(RetryableError) as raised:
-            client.send(prepared)
+            engine_loop().run(client.send(prepared))
     finally:
-        client.close()
+        engine_loop().run(client.close())
     assert raised.value.code == "CONNECTION_ERROR"
     assert raised.value.retryable is True
     assert raised.value.status is None
-    assert raised.value.message.startswith("connection failed (ConnectError")
+    assert raised.value.message.startswith("connection failed (ClientConnectorError")

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from framework import DestinationRunner, HttpRequest, RetryPolicy
+from framework.engine.loop import engine_loop
 from framework.http import RequestClient, prepare
-from framework.testing import CapturingTransport, make_track_event, replies, reply
+from framework.testing import CapturingTransport, make_track_event, recording_sleep, replies, reply
 from tests.framework.support import SECRET, SETTINGS, make_action, make_destination
 
 KEY = b"signing-key"
@@ -80,7 +81,7 @@ def test_the_runner_sends_the_signed_bytes_and_shows_the_signature() -> None:
         SETTINGS,
         transport=transport,
         retry=RetryPolicy(max_attempts=2),
-        sleep=lambda _: None,
+        sleep=recording_sleep([]),
     ) as run:
         [result] = run.process(make_track_event(userId="u-1"))
     assert result.status == "delivered"
@@ -98,8 +99,8 @@ def test_the_client_sends_the_prepared_content() -> None:
     client = RequestClient(transport=transport)
     request = HttpRequest("PUT", "https://h.example/x", json={"a": 1}, sign=lambda body: {})
     try:
-        client.send(prepare(request, base_url=None, shared_headers={}))
+        engine_loop().run(client.send(prepare(request, base_url=None, shared_headers={})))
     finally:
-        client.close()
+        engine_loop().run(client.close())
     assert transport.requests[0].content == b'{"a":1}'
     assert transport.requests[0].method == "PUT"

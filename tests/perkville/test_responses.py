@@ -7,7 +7,14 @@ import pytest
 
 from destinations.perkville import destination
 from framework import DestinationRunner, RetryPolicy
-from framework.testing import CapturingTransport, make_track_event, replies, reply, run_action
+from framework.testing import (
+    CapturingTransport,
+    make_track_event,
+    recording_sleep,
+    replies,
+    reply,
+    run_action,
+)
 from tests.perkville.support import API_KEY, SETTINGS
 
 EVENT = make_track_event("Checked In", properties={"email": "ann@example.com"})
@@ -105,7 +112,7 @@ def test_retry_after_is_honoured() -> None:
         SETTINGS,
         transport=transport,
         retry=RetryPolicy(max_attempts=3),
-        sleep=waits.append,
+        sleep=recording_sleep(waits),
     ) as runner:
         [result] = runner.process(EVENT)
     assert result.status == "delivered"

@@ -1,5 +1,5 @@
 """``actions sandbox``: served by a real process, fed by ``actions send``, stopped by
-Ctrl-C; and its usage errors."""
+Ctrl-C or SIGTERM (answering the requests under way); and its usage errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +20,14 @@ import pytest
 
 from destinations.perkville.sandbox import PerkvilleSandbox
 from framework.cli import main
-from tests.sandbox.support import EXAMPLES, EXPECTED_BALANCES, GOOD_EVENTS, ROOT
+from tests.sandbox.support import (
+    AUTH,
+    EXAMPLES,
+    EXPECTED_BALANCES,
+    GOOD_EVENTS,
+    ROOT,
+    transaction,
+)
 
 SETTINGS_FILE = str(EXAMPLES / "settings.json")
 BOUND = 20  # seconds: the most a process may take to start or stop (a bound, not a figure)
@@ -45,9 +54,16 @@ def serving(*options: str) -> Iterator[subprocess.Popen[str]]:
 
 
 def head(process: subprocess.Popen[str]) -> list[str]:
-    """The four lines printed at start: the URL, the faults, the balances, how to send."""
+    """The five lines printed at start: the URL, the faults, the latency, the balances, how
+    to send."""
     assert process.stdout is not None
-    return [process.stdout.readline().strip() for _ in range(4)]
+    return [process.stdout.readline().strip() for _ in range(5)]
+
+
+def served_url(line: str) -> str:
+    found = re.search(r"http://127\.0\.0\.1:\d+", line)
+    assert found, f"no URL in {line!r}"
+    return found.group(0)
 
 
 def test_serves_until_ctrl_c_and_actions_send_delivers_to_it(
@@ -55,9 +71,7 @@ def test_serves_until_ctrl_c_and_actions_send_delivers_to_it(
 ) -> None:
     with serving() as process:
         lines = head(process)
-        found = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
-        assert found, f"no URL in {lines[0]!r}"
-        url = found.group(0)
+        url = served_url(lines[0])
         send = ["send", "perkville", "--settings", SETTINGS_FILE, "--endpoint", url]
         assert main([*send, str(EXAMPLES / "events.ndjson")]) == 1  # some events fail
         assert f"{GOOD_EVENTS} delivered" in capsys.readouterr().out
@@ -67,22 +81,49 @@ def test_serves_until_ctrl_c_and_actions_send_delivers_to_it(
         _, err = process.communicate(timeout=BOUND)
     assert process.returncode == 0
     assert lines[1] == "faults:   none"
-    assert lines[2] == f"balances: GET {url}/sandbox/balances"
-    assert f"--endpoint {url} EVENTS" in lines[3]
+    assert lines[2] == "latency:  none"
+    assert lines[3] == f"balances: GET {url}/sandbox/balances"
+    assert f"--endpoint {url} EVENTS" in lines[4]
     assert "POST /transactions/ 201" in err
     assert "Traceback" not in err
 
 
-def test_faults_are_described_when_it_starts() -> None:
+def test_faults_and_latency_are_described_when_it_starts() -> None:
     options = ["--fault-rate", "0.3", "--fault-kinds", "429, drop", "--seed", "5"]
-    with serving(*options, "--slow-seconds", "0.5") as process:
+    with serving(*options, "--slow-seconds", "0.5", "--latency", "50ms,jitter 20ms") as process:
         lines = head(process)
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=BOUND)
     assert lines[1] == (
         "faults:   30% of API requests: 429, drop (seed 5, slow 0.5s, Retry-After 0.1s)"
     )
+    assert lines[2] == "latency:  50ms +/- 20ms (seed 5) per API answer, after handling it"
     assert process.returncode == 0
+
+
+def wait_until_applied(url: str, count: int) -> None:
+    """Poll the sandbox's balances until ``count`` transactions are applied (bounded)."""
+    deadline = time.monotonic() + BOUND
+    while httpx.get(f"{url}/sandbox/balances", timeout=BOUND).json()["applied"] < count:
+        assert time.monotonic() < deadline, f"{count} transactions never applied"
+        time.sleep(0.01)
+
+
+def test_sigterm_answers_the_request_under_way_and_exits_0() -> None:
+    with serving("--latency", "60s") as process, ThreadPoolExecutor(1) as pool:
+        url = served_url(head(process)[0])
+        answer = pool.submit(
+            httpx.post, f"{url}/transactions/", json=transaction(), headers=AUTH, timeout=BOUND
+        )
+        wait_until_applied(url, 1)  # applied, its answer due in 60 s
+        assert not answer.done()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=BOUND)
+        response = answer.result(timeout=BOUND)
+    assert process.returncode == 0
+    assert response.status_code == 201
+    assert "POST /transactions/ 201" in err
+    assert "Traceback" not in err
 
 
 def test_a_port_in_use_is_a_usage_error(sandbox: PerkvilleSandbox) -> None:
@@ -113,6 +154,11 @@ def write_json(tmp_path: Path, document: object) -> str:
         (["perkville", "--fault-rate", "2"], "fault rate must be between 0 and 1"),
         (["perkville", "--fault-kinds", "429,boom"], "unknown fault kind boom"),
         (["perkville", "--slow-seconds", "-1"], "must not be negative"),
+        (["perkville", "--latency", "50ms,20ms"], "--latency '50ms,20ms': write DURATION or"),
+        (["perkville", "--latency", "50ms,jitter"], "e.g. 50ms or 50ms,jitter 20ms"),
+        (["perkville", "--latency", ",jitter 5ms"], "write DURATION or DURATION,jitter DURATION"),
+        (["perkville", "--latency", "fast"], "--latency 'fast': 'fast' is not a duration"),
+        (["perkville", "--latency", "5ms,jitter 2x"], "'2x' is not a duration"),
     ],
 )
 def test_usage_errors_exit_2(

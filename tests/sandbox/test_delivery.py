@@ -11,6 +11,7 @@ from destinations.perkville import destination
 from framework.execute import DestinationRunner
 from framework.http import RetryPolicy
 from framework.sandbox import FAULT_KINDS
+from framework.testing import recording_sleep
 from tests.sandbox.conftest import MakeSandbox
 from tests.sandbox.support import EXPECTED_BALANCES, GOOD_EVENTS, SETTINGS, example_events
 
@@ -31,7 +32,7 @@ def deliver(url: str, waits: list[float]) -> Iterator[tuple[str | None, str, str
         base_url=url,
         timeout=TIMEOUT,
         retry=RetryPolicy(max_attempts=5),
-        sleep=waits.append,
+        sleep=recording_sleep(waits),
     ) as runner:
         for event in example_events():
             for result in runner.process(event):

@@ -3,6 +3,7 @@ the checks on ``Faults``."""
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import httpx
@@ -46,11 +47,14 @@ def test_slow_ends_with_a_503_for_a_patient_client(make_sandbox: MakeSandbox) ->
     assert sandbox.applied() == 0
 
 
-def test_drop_closes_the_connection_without_a_response(make_sandbox: MakeSandbox) -> None:
+def test_drop_closes_the_connection_without_a_response(
+    make_sandbox: MakeSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
     sandbox = make_sandbox(rate=1.0, kinds=("drop",))
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
         post(sandbox.url)
     assert sandbox.applied() == 0
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_applied_drop_applies_once_however_often_it_is_retried(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -112,6 +114,7 @@ def test_each_field_is_required(client: httpx.Client, sandbox: PerkvilleSandbox,
     [
         (b"{not json", "The request body is not valid JSON"),
         (b'{"quantity": NaN}', "The request body is not valid JSON"),
+        (b'{"email": "\xff"}', "The request body is not valid JSON"),  # not UTF-8
         (b"[1, 2]", "The request body must be a JSON object"),
     ],
 )
@@ -191,18 +194,51 @@ def test_unknown_paths_and_methods(
     assert response.json()["status"] == "failure"
 
 
-@pytest.mark.parametrize("length", ["1000001", "many"])
-def test_a_body_over_the_limit_or_without_a_length_is_a_413(
-    sandbox: PerkvilleSandbox, length: str
-) -> None:
+def announce_body(sandbox: PerkvilleSandbox, length: str) -> tuple[int, str | None, bytes]:
+    """Status, Connection header and body of the answer to a POST whose headers say
+    ``Content-Length: length``, its body never sent: the header alone is refused."""
     connection = http.client.HTTPConnection(urlsplit(sandbox.url).netloc, timeout=5)
     connection.putrequest("POST", "/transactions/")
     connection.putheader("Content-Length", length)
-    connection.endheaders()  # the body is never sent: the header alone is refused
+    connection.endheaders()
     response = connection.getresponse()
-    assert response.status == 413
-    assert json.loads(response.read())["error_codes"][0]["code"] == "E413"
+    answer = response.status, response.getheader("Connection"), response.read()
     connection.close()
+    return answer
+
+
+def test_a_body_over_the_limit_is_a_413_before_it_is_sent(sandbox: PerkvilleSandbox) -> None:
+    status, connection, body = announce_body(sandbox, "1000001")
+    assert (status, connection) == (413, "close")
+    assert json.loads(body)["error_codes"][0]["code"] == "E413"
+    assert sandbox.applied() == 0
+
+
+def test_a_chunked_body_over_the_limit_is_a_413(client: httpx.Client) -> None:
+    chunks = (b"x" * 100_000 for _ in range(11))  # no length: sent chunked
+    response = client.post("/transactions/", content=chunks, headers=AUTH)
+    assert response.status_code == 413
+    assert response.json()["error_codes"][0]["code"] == "E413"
+
+
+def test_a_client_gone_before_its_body_is_complete_is_no_error(
+    sandbox: PerkvilleSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    address = urlsplit(sandbox.url)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
+        head = b"POST /transactions/ HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 100\r\n\r\n"
+        connection.sendall(head + b"{")
+    sandbox.stop()  # once the request under way has ended
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert sandbox.applied() == 0
+
+
+def test_a_length_that_is_not_a_number_is_a_400_from_the_http_layer(
+    sandbox: PerkvilleSandbox,
+) -> None:
+    status, _, body = announce_body(sandbox, "many")  # aiohttp's parser refuses it
+    assert status == 400
+    assert b"Invalid character in Content-Length" in body
 
 
 def test_invalid_settings_are_refused_naming_the_setting() -> None:

@@ -1,18 +1,24 @@
 """The settings server in this process, on 127.0.0.1 and a free port, for the duration of a
-``with`` block; and the schemas of test destinations written where it reads them."""
+``with`` block; the schemas of test destinations written where it reads them; and a
+stand-in for the delivery runtime behind the ingress."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from framework.definition import Destination
+from framework.engine.loop import engine_loop
 from framework.schema_files import write_schemas
 from framework.server import MAX_BODY, SettingsApi, SettingsServer
+from framework.server.ingress import Ingress
 
 ROOT = Path(__file__).resolve().parents[2]
+METRICS_TEXT = "# TYPE actions_events_received_total counter\nactions_events_received_total 0\n"
 
 
 @contextmanager
@@ -22,18 +28,17 @@ def running_server(
     schemas_dir: Path = ROOT / "schemas",
     endpoints: Mapping[str, str] | None = None,
     max_body: int = MAX_BODY,
+    ingress: Ingress | None = None,
+    ui: bool = True,
 ) -> Iterator[SettingsServer]:
     """Serve ``destinations`` (their committed schemas read from ``schemas_dir``)."""
     api = SettingsApi({d.slug: d for d in destinations}, schemas_dir, dict(endpoints or {}))
-    server = SettingsServer("127.0.0.1", 0, api, max_body=max_body)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    server = SettingsServer("127.0.0.1", 0, api, max_body=max_body, ingress=ingress, ui=ui)
+    server.start()
     try:
         yield server
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        server.stop()
 
 
 def schemas_of(destinations: Iterable[Destination], folder: Path) -> Path:
@@ -41,3 +46,44 @@ def schemas_of(destinations: Iterable[Destination], folder: Path) -> Path:
     would commit them."""
     write_schemas(folder, destinations)
     return folder
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Tracking API call as the runtime received it."""
+
+    call: str
+    raw: bytes
+    encoding: str | None
+    authorization: str | None
+
+
+@dataclass
+class FakeRuntime:
+    """Stands in for the delivery runtime: records each call, then raises ``refusal`` when
+    there is one; with ``held``, each call waits until :meth:`release` (``entered`` is set
+    once a call waits)."""
+
+    refusal: Exception | None = None
+    held: bool = False
+    calls: list[Call] = field(default_factory=list, init=False)
+    entered: threading.Event = field(default_factory=threading.Event, init=False)
+    _released: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+
+    async def accept(
+        self, call: str, raw: bytes, *, encoding: str | None, authorization: str | None
+    ) -> int:
+        self.calls.append(Call(call, raw, encoding, authorization))
+        if self.held:
+            self.entered.set()
+            await self._released.wait()
+        if self.refusal is not None:
+            raise self.refusal
+        return 1
+
+    async def metrics_text(self) -> str:
+        return METRICS_TEXT
+
+    def release(self) -> None:
+        """Let the held calls finish (from any thread)."""
+        engine_loop().loop.call_soon_threadsafe(self._released.set)

@@ -114,6 +114,19 @@ def test_a_body_without_content_length_is_refused_with_411(small_client: httpx.C
     connection.close()
 
 
+def test_an_oversized_body_is_refused_before_it_is_sent(small_client: httpx.Client) -> None:
+    address = urlsplit(str(small_client.base_url))
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    connection.putrequest("POST", VALIDATE)
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(1_000_000_000))
+    connection.endheaders()  # and not a byte of the body
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["error"]["code"] == "BODY_TOO_LARGE"
+    connection.close()
+
+
 def test_unknown_paths_and_wrong_methods(small_client: httpx.Client) -> None:
     assert small_client.get("/api/nothing").status_code == 404
     assert small_client.get("/static/handler.py").status_code == 404

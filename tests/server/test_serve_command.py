@@ -1,16 +1,26 @@
-"""`actions serve`: where each destination's requests go (operator configuration), and a
-clear usage error when the port is taken. The page itself is driven in tests/ui."""
+"""`actions serve`: where each destination's requests go (operator configuration), a clear
+usage error when the port is taken, and a clean exit (status 0) on SIGTERM or SIGINT, even
+one that arrives while it starts. The page itself is driven in tests/ui."""
 
 from __future__ import annotations
 
+import re
+import signal
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
+import httpx
 import pytest
 
 from destinations.perkville import destination as perkville
 from framework.cli import main
 from framework.cli.common import UsageError
 from framework.cli.serve import endpoints
+from framework.server import SettingsServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 DESTINATIONS = {"perkville": perkville}
 
@@ -47,3 +57,47 @@ def test_a_port_in_use_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     assert f"actions: cannot listen on 127.0.0.1:{port}: Address already in use" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_exits_cleanly_on_a_stop_signal(stop: signal.Signals) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "framework.cli", "serve", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.fullmatch(r"Settings UI on (http://\S+/) \(Ctrl-C to stop\)\n", line)
+        assert found is not None, line
+        assert httpx.get(found.group(1), timeout=30).status_code == 200
+        process.send_signal(stop)
+        _, errors = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.communicate()
+    assert process.returncode == 0, errors
+    assert "Traceback" not in errors
+    assert "GET / 200" in errors
+
+
+def test_a_signal_while_starting_stops_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = SettingsServer.start
+
+    def signalled_while_starting(server: SettingsServer) -> None:
+        start(server)
+        signal.raise_signal(signal.SIGTERM)  # before the start-up lines are printed
+
+    def guard(_signum: int, _frame: object) -> None:
+        """Stands for the handler serve must put back (and catches a SIGTERM it missed)."""
+
+    monkeypatch.setattr(SettingsServer, "start", signalled_while_starting)
+    previous = signal.signal(signal.SIGTERM, guard)
+    try:
+        assert main(["serve", "--port", "0"]) == 0
+        assert signal.getsignal(signal.SIGTERM) is guard
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -10,7 +10,12 @@ from typing import Any
 from destinations.webhook import destination
 from framework import DestinationRunner
 from framework.guard import static_resolver
-from framework.testing import CapturingTransport, make_identify_event, make_track_event
+from framework.testing import (
+    CapturingTransport,
+    make_identify_event,
+    make_track_event,
+    recording_sleep,
+)
 
 # Distinctive, so that a leak is found by a plain substring search.
 SECRET = "whsec_Zq8v3LkP0tR7xN2m"
@@ -40,7 +45,7 @@ def runner(
         "transport": transport if transport is not None else CapturingTransport(),
         "resolver": RESOLVER,
         "allow_private_targets": False,
-        "sleep": lambda _: None,
+        "sleep": recording_sleep([]),
         **options,
     }
     return DestinationRunner(destination, settings, **spec)

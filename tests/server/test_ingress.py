@@ -1,0 +1,158 @@
+"""The ingress on the settings server, in front of a stand-in runtime: each Tracking API
+call reaches the runtime with its raw body, encoding and credentials; the runtime's
+refusals become Segment's answers; /metrics is the runtime's text; without the page, only
+the ingress answers."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from destinations.perkville import destination as perkville
+from framework.delivery.intake import IntakeError
+from framework.delivery.metrics import CONTENT_TYPE
+from framework.delivery.queue import QueueUnavailable
+from framework.server.ingress import Ingress
+from tests.server.support import METRICS_TEXT, Call, FakeRuntime, running_server
+
+LIMIT = 10_000
+AUTHORIZATION = "Basic d2tfU0VDUkVUOg=="
+
+
+@pytest.fixture
+def runtime() -> FakeRuntime:
+    return FakeRuntime()
+
+
+@pytest.fixture
+def client(runtime: FakeRuntime) -> Iterator[httpx.Client]:
+    """A client of a settings server with ``runtime``'s ingress; bodies up to LIMIT."""
+    with (
+        running_server([perkville], ingress=Ingress(runtime), max_body=LIMIT) as server,
+        httpx.Client(base_url=server.url, timeout=10) as http,
+    ):
+        yield http
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    assert response.headers["Content-Type"] == "application/json"
+    error: dict[str, Any] = response.json()["error"]
+    return error
+
+
+def test_a_call_reaches_the_runtime_as_sent(client: httpx.Client, runtime: FakeRuntime) -> None:
+    body = b'{"userId": "u-1", "event": "Order Completed"}'
+    headers = {"Authorization": AUTHORIZATION, "Content-Type": "text/plain"}
+    response = client.post("/v1/track", content=body, headers=headers)
+    assert (response.status_code, response.json()) == (200, {"success": True})
+    assert runtime.calls == [Call("track", body, None, AUTHORIZATION)]
+
+
+def test_a_gzip_body_reaches_the_runtime_still_compressed(
+    client: httpx.Client, runtime: FakeRuntime
+) -> None:
+    body = gzip.compress(json.dumps({"batch": []}).encode())
+    response = client.post("/v1/batch", content=body, headers={"Content-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert runtime.calls == [Call("batch", body, "gzip", None)]
+
+
+@pytest.mark.parametrize(
+    ("refusal", "status", "headers"),
+    [
+        pytest.param(
+            IntakeError(401, "UNAUTHORIZED", "the write key is not configured"),
+            401,
+            {"WWW-Authenticate": 'Basic realm="actions"'},
+            id="unauthorized",
+        ),
+        pytest.param(
+            IntakeError(413, "BODY_TOO_LARGE", "the track body is 40000 bytes"),
+            413,
+            {},
+            id="too large",
+        ),
+        pytest.param(
+            QueueUnavailable("the queue's Redis cannot be reached"),
+            503,
+            {"Retry-After": "1"},
+            id="queue unavailable",
+        ),
+    ],
+)
+def test_a_refusal_is_answered_as_segment_does(
+    client: httpx.Client,
+    runtime: FakeRuntime,
+    refusal: IntakeError | QueueUnavailable,
+    status: int,
+    headers: dict[str, str],
+) -> None:
+    runtime.refusal = refusal
+    response = client.post("/v1/track", content=b"{}")
+    assert response.status_code == status
+    assert error_of(response) == {"code": refusal.code, "message": refusal.message}
+    for name in ("WWW-Authenticate", "Retry-After"):
+        assert response.headers.get(name) == headers.get(name)
+
+
+def test_the_metrics_are_the_runtimes_text(client: httpx.Client) -> None:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == CONTENT_TYPE
+    assert response.text == METRICS_TEXT
+
+
+def test_wrong_methods_and_limits(client: httpx.Client, runtime: FakeRuntime) -> None:
+    wrong = client.get("/v1/track")
+    assert (wrong.status_code, wrong.headers["Allow"]) == (405, "POST")
+    assert client.post("/metrics").headers["Allow"] == "GET"
+    assert client.post("/v1/nothing", content=b"{}").status_code == 404
+    too_large = client.post("/v1/batch", content=b" " * (LIMIT + 1))
+    assert too_large.status_code == 413
+    assert error_of(too_large)["code"] == "BODY_TOO_LARGE"
+    assert runtime.calls == []
+
+
+def test_a_chunked_call_is_refused_with_411(client: httpx.Client, runtime: FakeRuntime) -> None:
+    address = urlsplit(str(client.base_url))
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    connection.request("POST", "/v1/track", body=iter([b"{}"]), encode_chunked=True)
+    response = connection.getresponse()
+    assert response.status == 411
+    assert json.loads(response.read())["error"]["code"] == "LENGTH_REQUIRED"
+    connection.close()
+    assert runtime.calls == []
+
+
+def test_a_runtime_bug_answers_500_and_logs_no_message(
+    server_log: pytest.LogCaptureFixture, client: httpx.Client, runtime: FakeRuntime
+) -> None:
+    runtime.refusal = RuntimeError(f"cannot use {AUTHORIZATION}")
+    response = client.post("/v1/track", content=b"{}")
+    assert response.status_code == 500
+    assert error_of(response) == {
+        "code": "INTERNAL_ERROR",
+        "message": "internal error (RuntimeError)",
+    }
+    assert "POST /v1/track failed: RuntimeError" in server_log.text
+    assert AUTHORIZATION not in server_log.text
+
+
+def test_without_the_page_only_the_ingress_answers(runtime: FakeRuntime) -> None:
+    with (
+        running_server([perkville], ingress=Ingress(runtime), ui=False) as server,
+        httpx.Client(base_url=server.url, timeout=10) as http,
+    ):
+        assert http.get("/").status_code == 404
+        assert http.get("/api/destinations").status_code == 404
+        assert http.get("/static/app.js").status_code == 404
+        assert http.post("/v1/identify", content=b"{}").status_code == 200
+        assert http.get("/metrics").status_code == 200
+    assert [call.call for call in runtime.calls] == ["identify"]
