@@ -5,8 +5,10 @@ workers to the Perkville sandbox on loopback, one transaction per event.
 
 Every part is a process of its own: ``actions sandbox perkville`` (optionally with
 ``--latency``, a real API's processing time), ``actions serve --config --no-ui`` as the
-ingress, and by default one ``actions worker`` beside ``serve --no-workers``;
-``--worker-processes 0`` runs the workers inside ``actions serve``. This process is the
+ingress, and by default two ``actions worker`` beside ``serve --no-workers``: the fastest
+layout measured on 2 cores (a worker process is one event-loop thread, so one core at most,
+and delivering is most of the CPU an event costs); ``--worker-processes 0`` runs the
+workers inside ``actions serve``. This process is the
 client (aiohttp, ``--clients`` calls in flight) and watches the sandbox's
 ``/sandbox/balances`` until every event is applied. Prints events per second at the ingress
 and end to end (first call to last delivery), the delivery latency (from the workers'
@@ -43,6 +45,7 @@ from bench.processes import (
     ROOT,
     SETTINGS_FILE,
     Command,
+    CommandFailed,
     Tree,
     add_options,
     cpu_seconds,
@@ -54,7 +57,7 @@ from bench.tracking import BATCH, WRITE_KEY, batches, post_all
 from framework.engine.loop import new_event_loop
 
 SQLITE = "sqlite:///queue.db"  # in the run's folder
-WORKER_PROCESSES = 1  # the fastest layout measured on 2 cores (README, "Throughput")
+WORKER_PROCESSES = 2  # the fastest layout measured on 2 cores (README, "Throughput")
 CLIENTS = 32  # calls in flight at the ingress
 POLL_SECONDS = 0.02  # how often the sandbox's count is read
 STALL_SECONDS = 60.0  # a run ends when no event was applied for this long
@@ -316,7 +319,10 @@ def main() -> None:
     )
     print(describe(setup), flush=True)
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
-        report(runner.run(run(setup)))
+        try:
+            report(runner.run(run(setup)))
+        except CommandFailed as error:
+            raise SystemExit(str(error)) from None
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from bench.end_to_end import CLIENTS, SQLITE, config
-from bench.processes import ROOT, Tree, add_options, quiet
+from bench.processes import ROOT, CommandFailed, Tree, add_options, quiet
 from bench.tracking import BATCH, CALL_SECONDS, Calls, batches, post_all
 from framework.engine.loop import new_event_loop
 
@@ -97,7 +97,10 @@ def main() -> None:
     where = "" if tree.root == ROOT else f", runtime of {tree.root}"
     print(f"{os.cpu_count()} cores; the ingress alone (SQLite queue){where}")
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
-        runner.run(run(tree, args.events, args.clients, args.connections, args.max_load))
+        try:
+            runner.run(run(tree, args.events, args.clients, args.connections, args.max_load))
+        except CommandFailed as error:
+            raise SystemExit(str(error)) from None
 
 
 if __name__ == "__main__":

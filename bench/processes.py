@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_FILE = ROOT / "examples" / "perkville" / "settings.json"
 START_SECONDS = 60.0
 STOP_SECONDS = 60.0
+MAX_LOAD = 1.0  # a run waits for the machine's 1-minute load average to fall to this
+QUIET_WAIT_SECONDS = 600.0  # the longest wait for the load to fall
+_QUIET_POLL_SECONDS = 5.0
 _URL = re.compile(r"http://[^\s/]+:\d+")
 
 
@@ -36,11 +39,6 @@ def peak_mb(pid: int) -> float:
     """A process's peak resident memory (VmHWM), in MB."""
     found = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
     return int(found.group(1)) / 1024 if found else float("nan")
-
-
-MAX_LOAD = 1.0  # a run waits for the machine's 1-minute load average to fall to this
-QUIET_WAIT_SECONDS = 600.0  # the longest wait for the load to fall
-_QUIET_POLL_SECONDS = 5.0
 
 
 def load() -> str:
@@ -61,6 +59,11 @@ async def quiet(max_load: float) -> str:
     return load()
 
 
+class CommandFailed(RuntimeError):
+    """A command ended, or said nothing, before announcing itself (the message ends with
+    its stderr's last lines)."""
+
+
 class Command:
     """A running command: its stdout is read line by line, its stderr goes to ``log``."""
 
@@ -71,22 +74,26 @@ class Command:
         self._cpu_at_start = 0.0
 
     async def url_after(self, marker: str) -> str:
-        """Read stdout until a line containing ``marker``; the first URL printed so far.
-        From then on, :meth:`cpu_seconds` counts from zero (start-up left out)."""
+        """Read stdout until a line containing ``marker``; the first URL printed so far
+        (empty if none). From then on, :meth:`cpu_seconds` counts from zero (start-up left
+        out)."""
         assert self.process.stdout is not None
-        url = None
-        async with asyncio.timeout(START_SECONDS):
-            while True:
-                line = (await self.process.stdout.readline()).decode()
-                if not line:
-                    tail = self._log.read_text(errors="replace")[-2_000:]
-                    raise RuntimeError(f"the command ended before {marker!r}:\n{tail}")
-                found = _URL.search(line)
-                url = url or (found.group(0) if found else None)
-                if marker in line:
-                    break
+        lines: list[str] = []
+        try:
+            async with asyncio.timeout(START_SECONDS):
+                while not lines or marker not in lines[-1]:
+                    lines.append((await self.process.stdout.readline()).decode())
+                    if not lines[-1]:
+                        raise CommandFailed(f"the command ended before {marker!r}{self._tail()}")
+        except TimeoutError:
+            raise CommandFailed(f"no {marker!r} within {START_SECONDS:g} s{self._tail()}") from None
         self._cpu_at_start = cpu_seconds(self.pid)
-        return url or ""
+        found = _URL.search("".join(lines))
+        return found.group(0) if found else ""
+
+    def _tail(self) -> str:
+        """The end of the command's stderr, after a colon and a line break."""
+        return ":\n" + self._log.read_text(errors="replace")[-2_000:]
 
     def cpu_seconds(self) -> float:
         """CPU seconds since :meth:`url_after` returned."""

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.end_to_end import Setup, arguments, run
-from bench.processes import Tree, cpu_seconds
+from bench.processes import CommandFailed, Tree, cpu_seconds
 from framework.delivery.local_redis import LocalRedis
 from framework.engine.loop import new_event_loop
 
@@ -94,8 +94,11 @@ def main() -> None:
         f"{args.clients} ingress calls in flight, runtime of {args.runtime_root}"
     )
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
-        for latency in args.latency.split(","):
-            table(runner, args, "" if latency.strip() == "none" else latency.strip())
+        try:
+            for latency in args.latency.split(","):
+                table(runner, args, "" if latency.strip() == "none" else latency.strip())
+        except CommandFailed as error:
+            raise SystemExit(str(error)) from None
 
 
 if __name__ == "__main__":

@@ -126,7 +126,9 @@ class DestinationRunner:
     Requests with an absolute URL pass the address guard: only public addresses, unless
     ``allow_private_targets`` (operator configuration; by default from the environment
     variable ``ACTIONS_ALLOW_PRIVATE_TARGETS=1``). ``resolver`` replaces the system's name
-    resolution (tests: ``framework.guard.static_resolver``).
+    resolution (tests: ``framework.guard.static_resolver``). Results carry the request
+    sent, redacted, unless ``show_requests`` is false (the workers keep only outcomes, and
+    redacting every request costs time).
     """
 
     def __init__(
@@ -144,8 +146,10 @@ class DestinationRunner:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         allow_private_targets: bool | None = None,
         resolver: Resolver | None = None,
+        show_requests: bool = True,
     ) -> None:
         self.destination = destination
+        self._show_requests = show_requests
         self.settings = validate_settings(destination, settings)
         if destination.check_settings is not None:
             destination.check_settings(self.settings)
@@ -330,7 +334,7 @@ class DestinationRunner:
             failed = self._failure(None, slug, prepared, error)
             return [replace(failed, message_id=message_id) for message_id in message_ids]
         status: Status = "dry_run" if self._dry_run else "delivered"
-        shown = self._show(prepared)
+        shown = self._show(prepared) if self._show_requests else None
         return [Result(message_id, slug, status, shown) for message_id in message_ids]
 
     def _prepare(self, request: HttpRequest) -> PreparedRequest:
@@ -365,7 +369,7 @@ class DestinationRunner:
         error: ActionsError,
         message: str,
     ) -> Result:
-        shown = self._show(prepared) if prepared else None
+        shown = self._show(prepared) if prepared and self._show_requests else None
         info = ErrorInfo.of(error, self.redactor.text(message))
         return Result(message_id, slug, "failed", shown, info)
 

@@ -179,8 +179,11 @@ class RequestClient:
         response came back; transport errors still raise."""
         if self._flow is None:
             return await self._transport.send(request, self._timeout)
-        async with self._flow.slot():
+        probing = await self._flow.acquire()
+        try:
             response = await self._transport.send(request, self._timeout)
+        finally:
+            self._flow.release(probing)
         status = response.status_code
         if status == 429 or (status == 503 and "retry-after" in response.headers):
             self._flow.throttle(retry_after(response))

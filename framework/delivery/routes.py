@@ -165,6 +165,7 @@ def _routes(
                 retry=RetryPolicy(max_attempts=1),
                 transport=transport,
                 flow=flow,
+                show_requests=False,  # the queue keeps outcomes, not requests
             )
         except ActionsError as error:
             raise ConfigError(f"{where}: {error.message}") from None

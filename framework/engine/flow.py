@@ -62,26 +62,40 @@ class FlowControl:
         self.started = 0
         self.throttled_seconds = 0.0
 
+    async def acquire(self) -> bool:
+        """Wait for the destination's turn and take one in-flight slot for a request;
+        whether the request is the probe after a pause. Pair it with :meth:`release`."""
+        if self._slots is None and self.limits.rate is None and not self._held_back():
+            probing = False  # the common case: nothing to wait for
+        else:
+            if self._slots is not None:
+                await self._slots.acquire()
+            try:
+                probing = await self._turn()
+            except BaseException:
+                if self._slots is not None:
+                    self._slots.release()
+                raise
+        self.in_flight += 1
+        self.started += 1
+        return probing
+
+    def release(self, probing: bool) -> None:
+        """The request :meth:`acquire` let go has its answer (or failed)."""
+        self.in_flight -= 1
+        if probing:
+            self._end_probe()
+        if self._slots is not None:
+            self._slots.release()
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one in-flight slot, wait for the destination's turn, and let the request
-        go (the caller sends it inside the ``async with``)."""
-        if self._slots is not None:
-            await self._slots.acquire()
-        probing = False
+        """:meth:`acquire` and :meth:`release` around the ``async with`` block."""
+        probing = await self.acquire()
         try:
-            probing = await self._turn()
-            self.in_flight += 1
-            self.started += 1
-            try:
-                yield
-            finally:
-                self.in_flight -= 1
+            yield
         finally:
-            if probing:
-                self._end_probe()
-            if self._slots is not None:
-                self._slots.release()
+            self.release(probing)
 
     async def _turn(self) -> bool:
         """Wait until a request may start; whether it is the probe after a pause."""

@@ -351,6 +351,16 @@ def test_a_delivered_result_shows_the_redacted_request_and_the_real_one_is_sent(
     assert transport.requests[0].headers["authorization"] == f"Bearer {SECRET}"
 
 
+@pytest.mark.parametrize("status", [201, 400])
+def test_results_can_leave_the_request_out(status: int) -> None:
+    transport = CapturingTransport(reply(status))
+    with runner(transport, show_requests=False) as run:
+        [result] = run.process(TRACK)
+    assert result.status == ("delivered" if status == 201 else "failed")
+    assert result.request is None
+    assert len(transport.requests) == 1, "the request was still sent"
+
+
 def test_a_secret_in_the_payload_is_redacted_in_the_result() -> None:
     event = make_track_event(properties={"email": "ann@example.com", "note": SECRET})
     transport = CapturingTransport()

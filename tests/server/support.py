@@ -10,6 +10,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from framework.definition import Destination
 from framework.engine.loop import engine_loop
@@ -87,3 +90,10 @@ class FakeRuntime:
     def release(self) -> None:
         """Let the held calls finish (from any thread)."""
         engine_loop().loop.call_soon_threadsafe(self._released.set)
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    """The ``error`` object of a JSON error response."""
+    assert response.headers["Content-Type"] == "application/json"
+    error: dict[str, Any] = response.json()["error"]
+    return error

@@ -17,7 +17,7 @@ from destinations.perkville import destination as perkville
 from framework import AuthenticationTest
 from framework.testing import make_test_destination
 from tests.perkville.support import API_KEY, SETTINGS
-from tests.server.support import running_server
+from tests.server.support import error_of, running_server
 
 VALIDATE = "/api/destinations/perkville/validate-settings"
 LIMIT = 10_000
@@ -31,12 +31,6 @@ def small_client() -> Iterator[httpx.Client]:
         httpx.Client(base_url=server.url, timeout=10) as http,
     ):
         yield http
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    assert response.headers["Content-Type"] == "application/json"
-    error: dict[str, Any] = response.json()["error"]
-    return error
 
 
 def test_an_oversized_body_is_refused_with_413(small_client: httpx.Client) -> None:

@@ -9,7 +9,6 @@ import gzip
 import http.client
 import json
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -20,7 +19,7 @@ from framework.delivery.intake import IntakeError
 from framework.delivery.metrics import CONTENT_TYPE
 from framework.delivery.queue import QueueUnavailable
 from framework.server.ingress import Ingress
-from tests.server.support import METRICS_TEXT, Call, FakeRuntime, running_server
+from tests.server.support import METRICS_TEXT, Call, FakeRuntime, error_of, running_server
 
 LIMIT = 10_000
 AUTHORIZATION = "Basic d2tfU0VDUkVUOg=="
@@ -39,12 +38,6 @@ def client(runtime: FakeRuntime) -> Iterator[httpx.Client]:
         httpx.Client(base_url=server.url, timeout=10) as http,
     ):
         yield http
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    assert response.headers["Content-Type"] == "application/json"
-    error: dict[str, Any] = response.json()["error"]
-    return error
 
 
 def test_a_call_reaches_the_runtime_as_sent(client: httpx.Client, runtime: FakeRuntime) -> None:
