@@ -21,7 +21,7 @@ repository (e.g. the previous design, unpacked with ``git archive HEAD | tar -x 
 delivery threads, where it has no ``concurrency``); the sandbox is always this tree's.
 
 Run: .venv/bin/python -m bench.end_to_end [--latency 50ms] [--events N] [--concurrency N]
-[--worker-processes N] [--clients N] [--runtime-root PATH]
+[--worker-processes N] [--clients N] [--runtime-root PATH] [--max-load 1.0]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from bench.processes import (
     quiet,
     start_sandbox,
 )
-from bench.tracking import BATCH, WRITE_KEY, batches, post_all
+from bench.tracking import BATCH, WRITE_KEY, batches, client, post_all
 from framework.engine.loop import new_event_loop
 
 SQLITE = "sqlite:///queue.db"  # in the run's folder
@@ -198,9 +198,11 @@ async def run(setup: Setup) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         async with contextlib.AsyncExitStack() as stack:
             parts = await start(stack, setup, Path(tmp))
+            session = await stack.enter_async_context(client(setup.clients))
+            url = f"{parts.base}/v1/batch"
             own_cpu = cpu_seconds(os.getpid())
             started = time.perf_counter()
-            posting = asyncio.create_task(post_all(f"{parts.base}/v1/batch", bodies, setup.clients))
+            posting = asyncio.create_task(post_all(session, url, bodies, setup.clients))
             delivered, balance, seconds = await wait_delivered(parts.api, setup.events, started)
             calls = await posting
             client_cpu = cpu_seconds(os.getpid()) - own_cpu

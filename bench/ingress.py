@@ -3,8 +3,9 @@ calls in the SQLite queue (``synchronous=FULL``: each 200 is durable), nothing d
 
 Two figures, against one serve process, from an aiohttp client in this process:
 
-- **throughput**: ``--events`` in batches of 100, ``--clients`` calls in flight (after a
-  warm-up of ``WARM_UP`` calls, left out): events per second answered 200, and the
+- **throughput**: ``--events`` in batches of 100, ``--clients`` calls in flight, after a
+  warm-up of ``WARM_UP`` calls per connection (left out: it opens the connections, which
+  a server that keeps them alive reuses): events per second answered 200, and the
   ingress's CPU µs per event;
 - **simultaneous connections**: ``--connections`` calls started at once, each on a
   connection of its own, each posting one batch of ``SMALL_BATCH`` events: how many were
@@ -15,7 +16,7 @@ Two figures, against one serve process, from an aiohttp client in this process:
 this virtualenv.
 
 Run: .venv/bin/python -m bench.ingress [--events 100000] [--clients 32] [--connections 1000]
-[--runtime-root PATH]
+[--runtime-root PATH] [--max-load 1.0]
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ import tempfile
 from pathlib import Path
 
 from bench.end_to_end import CLIENTS, SQLITE, config
-from bench.processes import ROOT, CommandFailed, Tree, add_options, quiet
-from bench.tracking import BATCH, CALL_SECONDS, Calls, batches, post_all
+from bench.processes import ROOT, Command, CommandFailed, Tree, add_options, quiet
+from bench.tracking import BATCH, CALL_SECONDS, batches, client, post_all
 from framework.engine.loop import new_event_loop
 
-WARM_UP = 20  # calls
+WARM_UP = 2  # calls per connection, before the figures
 SMALL_BATCH = 10  # events per call of the simultaneous connections
 _NOWHERE = "http://127.0.0.1:9"  # the destination's endpoint: no worker sends to it
 _COUNTED = ("200", "refused", "reset", "timeout")
@@ -49,30 +50,38 @@ async def run(tree: Tree, events: int, clients: int, connections: int, max_load:
             argv = ["serve", "--port", "0", "--no-ui", "--no-workers", "--config", str(path)]
             serve = await tree.start(stack, folder / "serve.log", *argv)
             url = f"{await serve.url_after('Tracking API on')}/v1/batch"
-            await post_all(url, batches(WARM_UP * BATCH, prefix="warm"), clients)
-            cpu = serve.cpu_seconds()
-            calls = await post_all(url, batches(events), clients)
-            cpu = serve.cpu_seconds() - cpu
-            print(
-                f"batches of {BATCH:<5} {events / calls.seconds:8.0f} events/s durable "
-                f"({events} events, {clients} calls in flight, {calls.seconds:.1f} s), "
-                f"ingress CPU {cpu / events * 1e6:.0f} µs per event{_refused(calls)}",
-                flush=True,
-            )
-            small = batches(connections * SMALL_BATCH, SMALL_BATCH, prefix="at-once")
-            calls = await post_all(url, small, connections)
-            print(
-                f"{connections} at once     {calls.outcomes['200']} answered 200, "
-                f"{calls.outcomes['refused']} refused, {calls.outcomes['reset']} reset, "
-                f"{calls.outcomes['timeout']} timed out (> {CALL_SECONDS:g} s), "
-                f"{connections - sum(calls.outcomes[k] for k in _COUNTED)} other; "
-                f"slowest {calls.slowest:.2f} s, all done in {calls.seconds:.2f} s"
-            )
+            print(await throughput(serve, url, events, clients), flush=True)
+            print(await at_once(url, connections))
 
 
-def _refused(calls: Calls) -> str:
-    refused = calls.refusals()
-    return f"; not 200: {refused}" if refused else ""
+async def throughput(serve: Command, url: str, events: int, clients: int) -> str:
+    """Events per second and the ingress's CPU per event, in one line."""
+    async with client(clients) as session:  # the warm-up opens the connections
+        await post_all(session, url, batches(WARM_UP * clients * BATCH, prefix="warm"), clients)
+        cpu = serve.cpu_seconds()
+        calls = await post_all(session, url, batches(events), clients)
+        cpu = serve.cpu_seconds() - cpu
+    refused = f"; not 200: {calls.refusals()}" if calls.refusals() else ""
+    return (
+        f"{f'batches of {BATCH}':<19} {events / calls.seconds:8.0f} events/s durable "
+        f"({events} events, {clients} calls in flight, {calls.seconds:.1f} s), "
+        f"ingress CPU {cpu / events * 1e6:.0f} µs per event{refused}"
+    )
+
+
+async def at_once(url: str, connections: int) -> str:
+    """How ``connections`` calls started at once went, in one line."""
+    small = batches(connections * SMALL_BATCH, SMALL_BATCH, prefix="at-once")
+    async with client(connections) as session:
+        calls = await post_all(session, url, small, connections)
+    found = calls.outcomes
+    return (
+        f"{f'{connections} at once':<19} {found['200']} answered 200, "
+        f"{found['refused']} refused, {found['reset']} reset, "
+        f"{found['timeout']} timed out (> {CALL_SECONDS:g} s), "
+        f"{connections - sum(found[k] for k in _COUNTED)} other; "
+        f"slowest {calls.slowest:.2f} s, all done in {calls.seconds:.2f} s"
+    )
 
 
 def _allow_files(count: int) -> None:

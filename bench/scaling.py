@@ -7,8 +7,9 @@ worker process, and where the CPU went (per delivered event, start-up left out).
 
 Run: .venv/bin/python -m bench.scaling [--events N] [--processes 1,2,4]
 [--latency none,50ms] [--concurrency N] [--appendfsync everysec] [--queue sqlite]
-[--runtime-root PATH] (``--queue sqlite`` draws the same curve on the embedded SQLite
-queue, for comparison; ``--runtime-root`` runs another copy of the repository.)
+[--runtime-root PATH] [--max-load 1.0] (``--queue sqlite`` draws the same curve on the
+embedded SQLite queue, for comparison; ``--runtime-root`` runs another copy of the
+repository.)
 """
 
 from __future__ import annotations

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import errno
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import aiohttp
@@ -64,26 +65,36 @@ class Calls:
         )
 
 
-async def post_all(url: str, bodies: list[bytes], in_flight: int) -> Calls:
+@contextlib.asynccontextmanager
+async def client(in_flight: int) -> AsyncIterator[aiohttp.ClientSession]:
+    """A session keeping up to ``in_flight`` connections (a call unanswered after
+    ``CALL_SECONDS`` times out)."""
+    connector = aiohttp.TCPConnector(limit=in_flight)
+    timeout = aiohttp.ClientTimeout(total=CALL_SECONDS)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        yield session
+
+
+async def post_all(
+    session: aiohttp.ClientSession, url: str, bodies: list[bytes], in_flight: int
+) -> Calls:
     """Post every body to ``url`` with ``in_flight`` calls under way at once (all at once
-    when it is ``len(bodies)``: as many simultaneous connections)."""
+    when it is ``len(bodies)``: as many simultaneous connections), reusing the session's
+    open connections."""
     outcomes: Counter[str] = Counter()
     slowest = 0.0
     left: Iterator[bytes] = iter(bodies)
 
-    async def caller(session: aiohttp.ClientSession) -> None:
+    async def caller() -> None:
         nonlocal slowest
         for body in left:
             started = time.perf_counter()
             outcomes[await _post(session, url, body)] += 1
             slowest = max(slowest, time.perf_counter() - started)
 
-    connector = aiohttp.TCPConnector(limit=in_flight)
-    timeout = aiohttp.ClientTimeout(total=CALL_SECONDS)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        started = time.perf_counter()
-        await asyncio.gather(*(caller(session) for _ in range(in_flight)))
-        return Calls(outcomes, slowest, time.perf_counter() - started)
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(in_flight)))
+    return Calls(outcomes, slowest, time.perf_counter() - started)
 
 
 async def _post(session: aiohttp.ClientSession, url: str, body: bytes) -> str:
