@@ -26,7 +26,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 from framework.engine.transport import Response
-from framework.errors import RetryableError
+from framework.errors import IntegrationError, RetryableError
 from framework.guard import AddressGuard
 
 if TYPE_CHECKING:
@@ -110,9 +110,10 @@ class AiohttpTransport:
             raise RetryableError(
                 f"connection failed ({type(error).__name__}: {error})", code="CONNECTION_ERROR"
             ) from None
-        except ValueError as error:  # e.g. a header value with a line break
-            raise RetryableError(
-                f"the request could not be sent ({error})", code="CONNECTION_ERROR"
+        except ValueError:  # a header with a line break or another control character
+            raise IntegrationError(  # sending it again cannot help; its text may hold a secret
+                "a request header contains a control character (a line break?): not sent",
+                code="INVALID_REQUEST",
             ) from None
 
     async def close(self) -> None:

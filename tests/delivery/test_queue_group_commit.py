@@ -70,20 +70,27 @@ def replay(queue: ThreadedSqliteQueue) -> Operation:
     return lambda: queue.replay(DeadLetterFilter(), time.time())
 
 
-def test_enqueues_waiting_together_commit_in_one_transaction(tmp_path: Path) -> None:
-    path = tmp_path / "q.db"
+def enqueued_together(path: Path) -> tuple[list[Any], int]:
+    """CALLERS single-message enqueues submitted while the writer is held: each caller's
+    answer (or error), and how many durable transactions were committed."""
 
-    async def scenario() -> list[Any]:
+    async def scenario() -> tuple[list[Any], int]:
         queue = await ThreadedSqliteQueue.open(path)
         try:
             calls = [lambda n=n: queue.enqueue([message(f"m{n}")]) for n in range(CALLERS)]
             answers = await while_held(path, sweep(queue), calls)
-            assert queue.commits["durable"] == 1
-            return answers
+            return answers, queue.commits["durable"]
         finally:
             await queue.close()
 
-    assert asyncio.run(scenario()) == [1] * CALLERS
+    return asyncio.run(scenario())
+
+
+def test_enqueues_waiting_together_commit_in_one_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    answers, commits = enqueued_together(path)
+    assert commits == 1
+    assert answers == [1] * CALLERS
     stored = SqliteQueue(path)  # what another process finds on disk
     try:
         assert stored.depth()["queued"] == CALLERS
@@ -101,17 +108,8 @@ def test_a_group_that_fails_fails_every_caller_and_stores_nothing(tmp_path: Path
             "BEGIN SELECT RAISE(ABORT, 'refused'); END"
         )
 
-    async def scenario() -> list[Any]:
-        queue = await ThreadedSqliteQueue.open(path)
-        try:
-            calls = [lambda n=n: queue.enqueue([message(f"m{n}")]) for n in range(CALLERS)]
-            answers = await while_held(path, sweep(queue), calls)
-            assert queue.commits["durable"] == 0
-            return answers
-        finally:
-            await queue.close()
-
-    answers = asyncio.run(scenario())
+    answers, commits = enqueued_together(path)
+    assert commits == 0
     assert all(isinstance(answer, QueueUnavailable) for answer in answers)
     assert {answer.message for answer in answers} == {
         f"the SQLite queue {str(path)!r} failed: refused"

@@ -453,6 +453,23 @@ def test_the_exact_headers_and_body_reach_a_real_server(local_server: LocalServe
     assert extra == set()
 
 
+def test_a_header_with_a_line_break_is_refused_not_retried(local_server: LocalServer) -> None:
+    prepared = prepare(
+        HttpRequest("GET", "/ping"),
+        base_url=local_server.url,
+        shared_headers={"Authorization": "Bearer key-1\nX-Injected: yes"},
+    )
+    client = RequestClient(timeout=5, retry=RetryPolicy(max_attempts=3))
+    try:
+        with pytest.raises(IntegrationError) as raised:
+            engine_loop().run(client.send(prepared))
+    finally:
+        engine_loop().run(client.close())
+    assert (raised.value.code, raised.value.retryable) == ("INVALID_REQUEST", False)
+    assert "key-1" not in raised.value.message
+    assert local_server.received == [], "nothing was sent"
+
+
 def test_a_get_without_a_body_sends_no_content_type(local_server: LocalServer) -> None:
     client = RequestClient(timeout=5)
     try:
