@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 REDIS := /usr/bin/redis-server
 
-.PHONY: demo test lint typecheck bench bench-scaling bench-compare clean
+.PHONY: demo test test-loaded lint typecheck bench bench-scaling bench-compare clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: lint typecheck $(CHROMIUM) $(REDIS)
 	$(BIN)/actions docs --check
 	$(BIN)/actions validate
 	$(BIN)/pytest
+
+# make test while a CPU-bound busy loop runs on every core (the suite must not depend on
+# the machine's speed); prints the outcome and the load average
+test-loaded:
+	PYTHON=$(PYTHON) MAKE=$(MAKE) sh scripts/load-test.sh
 
 $(CHROMIUM):
 	sh scripts/install-package.sh chromium $@

@@ -19,11 +19,13 @@ from pydantic import SecretStr
 from pydantic_core import PydanticCustomError
 
 from framework.fields import Field
+from framework.json_text import MAX_INTEGER_DIGITS
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A decimal number as written in JSON or JavaScript (not Python-only forms such as "1_000",
 # "nan", "infinity" or non-ASCII digits).
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_TOO_MANY_DIGITS = f"expected a number of at most {MAX_INTEGER_DIGITS} digits"
 
 
 def _kind(value: object) -> str:
@@ -51,6 +53,8 @@ def _number(value: object, *, strict: bool) -> int | float:
         if not _NUMERIC.fullmatch(text):
             raise _fail("number_type", "expected a number, got a non-numeric string", value)
         if "." not in text and "e" not in text and "E" not in text:
+            if len(text.lstrip("+-")) > MAX_INTEGER_DIGITS:
+                raise _fail("number_size", _TOO_MANY_DIGITS, value)
             return int(text)
         number = float(text)
     elif type(value) is float:
@@ -83,6 +87,8 @@ def _string(value: object, *, strict: bool) -> str:
     if isinstance(value, str):
         return value
     if not strict and isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _fail("finite_number", "expected a finite number", value)
         return str(value)
     raise _fail("string_type", "expected a string, got {got}", value)
 

@@ -52,7 +52,7 @@ class HttpRequest:
 Perform = Callable[[Settings, Payload], HttpRequest]
 PerformBatch = Callable[[Settings, list[Payload]], HttpRequest]
 BatchSize = int | Callable[[Settings], int]
-Precheck = Callable[[Settings, Mapping[str, Any]], None]
+Precheck = Callable[[Settings, Mapping[str, Any]], str | None]
 SettingsCheck = Callable[[Settings], None]
 
 
@@ -62,7 +62,9 @@ class Action:
 
     ``precheck`` sees the resolved, not yet validated, values and may reject the event
     (raise an :class:`IntegrationError`) before field validation: for rules that decide
-    whether the event is for this action at all, such as an allowlist.
+    whether the event is for this action at all, such as an allowlist. It may also decline
+    the event by returning a reason (text naming fields or settings, never the event's
+    values): nothing is sent and the result is ``skipped`` with that reason.
 
     Batching: ``perform_batch(settings, payloads)`` builds ONE request for several validated
     payloads (in input order); ``DestinationRunner.process_batch`` uses it, and an action
@@ -86,12 +88,17 @@ class Action:
 
 @dataclass(frozen=True)
 class Preset:
-    """A default subscription: events matching ``subscription`` run ``action`` with ``mapping``."""
+    """A default subscription: events matching ``subscription`` run ``action`` with ``mapping``.
+
+    ``enabled=False`` declares a preset off by default: it runs only when the user's mappings
+    name its action (``--mapping``, a runtime configuration's ``mappings``; ``{}`` is enough).
+    """
 
     name: str
     subscription: str
     action: str
     mapping: Mapping[str, Any] = field(default_factory=dict)
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,10 @@ class Destination:
     ``check_settings`` sees the validated settings when a runner is built and may refuse
     them (raise :class:`SettingsError` naming the setting) for rules field declarations
     cannot express: a range, settings that depend on each other.
+
+    ``unmatched`` maps an event type (``"identify"``, ...) to the reason reported when an
+    event of that type matches no subscription (its ``skipped`` result): e.g. which action
+    or preset would take it. Other types get the framework's "no subscription matched".
     """
 
     name: str
@@ -121,6 +132,7 @@ class Destination:
     authentication: AuthenticationTest | None = None
     extend_request: Callable[[Settings], Mapping[str, str]] | None = None
     check_settings: SettingsCheck | None = None
+    unmatched: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = _check_destination(self)
@@ -144,6 +156,22 @@ def _check_destination(dest: Destination) -> list[str]:
         problems += _check_action(slug, action)
     for preset in dest.presets:
         problems += _check_preset(preset, dest.actions)
+    problems += _check_unmatched(dest.unmatched)
+    return problems
+
+
+def _check_unmatched(reasons: Mapping[str, str]) -> list[str]:
+    # Imported here: framework.event_schemas imports this module (through json_schema).
+    from framework.event_schemas import EVENT_TYPES  # noqa: PLC0415
+
+    problems = []
+    for kind, reason in reasons.items():
+        if kind not in EVENT_TYPES:
+            problems.append(
+                f"unmatched[{kind!r}]: not an event type (one of {', '.join(EVENT_TYPES)})"
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(f"unmatched[{kind!r}]: the reason must be non-empty text")
     return problems
 
 

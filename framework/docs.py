@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.definition import Action, Destination
+from framework.endpoint import environment_variable
 from framework.fields import Field
 from framework.mapping import MISSING
 
@@ -51,7 +52,7 @@ def _getting_started(destination: Destination) -> list[str]:
         "below decide which actions run."
     )
     if destination.base_url:
-        variable = f"ACTIONS_ENDPOINT_{slug.upper().replace('-', '_')}"
+        variable = environment_variable(slug)
         steps.append(
             f"1. Requests go to `{destination.base_url}`; an operator can point them "
             f"elsewhere with `--endpoint URL` or `{variable}`."
@@ -67,17 +68,31 @@ def _settings_table(destination: Destination) -> list[str]:
 
 def _methods_table(destination: Destination) -> list[str]:
     methods = supported_methods(destination)
+    on = supported_methods(destination, by_default=True)
     rows = ["| Method | Supported |", "|---|---|"]
-    return rows + [_row(method.capitalize(), _yes(method in methods)) for method in METHODS]
+    return rows + [
+        _row(method.capitalize(), _supported(method in methods, method in on)) for method in METHODS
+    ]
 
 
-def supported_methods(destination: Destination) -> set[str]:
+def _supported(selected: bool, on_by_default: bool) -> str:
+    if selected and not on_by_default:
+        return "yes, by a preset off by default"
+    return _yes(selected)
+
+
+def supported_methods(destination: Destination, *, by_default: bool = False) -> set[str]:
     """The event types the presets and default subscriptions select (all of them when a
-    subscription does not name a type)."""
-    subscriptions = [preset.subscription for preset in destination.presets] + [
+    subscription does not name a type). ``by_default``: only those selected without the
+    user enabling anything, i.e. by presets on by default and by the default subscriptions
+    of actions that no preset covers."""
+    covered = {preset.action for preset in destination.presets}
+    subscriptions = [
+        preset.subscription for preset in destination.presets if preset.enabled or not by_default
+    ] + [
         action.default_subscription
-        for action in destination.actions.values()
-        if action.default_subscription
+        for slug, action in destination.actions.items()
+        if action.default_subscription and (slug not in covered or not by_default)
     ]
     methods: set[str] = set()
     for subscription in subscriptions:
@@ -89,9 +104,9 @@ def supported_methods(destination: Destination) -> set[str]:
 def _presets_table(destination: Destination) -> list[str]:
     if not destination.presets:
         return ["This destination has no presets."]
-    rows = ["| Preset | Action | Subscription |", "|---|---|---|"]
+    rows = ["| Preset | Action | Subscription | On by default |", "|---|---|---|---|"]
     return rows + [
-        _row(preset.name, f"`{preset.action}`", f"`{preset.subscription}`")
+        _row(preset.name, f"`{preset.action}`", f"`{preset.subscription}`", _yes(preset.enabled))
         for preset in destination.presets
     ]
 
@@ -128,7 +143,7 @@ def _type(spec: Field) -> str:
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
 
 def _yes(flag: bool) -> str:

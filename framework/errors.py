@@ -65,14 +65,15 @@ class MappingResolutionError(ActionsError):
 
 
 class SubscriptionSyntaxError(ActionsError):
-    """An FQL subscription does not parse; ``position`` is the 0-based character offset."""
+    """An FQL subscription does not parse; ``position`` is the 0-based character offset.
+    The message names the position, never the ``source`` text."""
 
     code = "INVALID_SUBSCRIPTION"
 
     def __init__(self, message: str, *, position: int, source: str) -> None:
         self.position = position
         self.source = source
-        super().__init__(f"{message} at position {position} in {source!r}")
+        super().__init__(f"{message} at position {position}")
 
 
 class IntegrationError(ActionsError):

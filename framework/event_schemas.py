@@ -87,7 +87,9 @@ _OWN: dict[str, tuple[str, dict[str, dict[str, Any]], list[str]]] = {
 }
 
 # Every call but alias (which names both ids) identifies its user by one id or the other.
-_IDENTIFIED = [{"required": ["userId"]}, {"required": ["anonymousId"]}]
+IDENTITY_KEYS = ("userId", "anonymousId")
+_IDENTIFIED = [{"required": [key]} for key in IDENTITY_KEYS]
+_KIND_NAMES = {"string": "a string", "object": "an object", "number": "a number"}
 
 
 def event_schema(kind: str) -> dict[str, Any]:
@@ -117,7 +119,7 @@ def _validator(kind: str) -> Draft202012Validator:
 
 def event_problems(event: object) -> list[Problem]:
     """Where ``event`` departs from Segment's spec for its type (empty when it follows it),
-    each at a JSON pointer."""
+    each at a JSON pointer with what is expected there (never the value sent)."""
     if not isinstance(event, dict):
         return [Problem("", "an event must be a JSON object")]
     kind = event.get("type")
@@ -132,7 +134,18 @@ def _pointer(error: ValidationError) -> str:
 
 
 def _message(error: ValidationError) -> str:
+    """What the schema expects, in words drawn from the schema alone: never the value sent
+    (``jsonschema``'s own messages quote it)."""
+    expected: Any = error.validator_value
     if error.validator == "anyOf" and not error.path:
-        names = " or ".join(option["required"][0] for option in _IDENTIFIED)
-        return f"needs {names}"
-    return error.message
+        return f"needs {' or '.join(IDENTITY_KEYS)}"
+    if error.validator == "required":
+        return error.message  # "'event' is a required property": a name from the schema
+    if error.validator == "type":
+        kinds = [expected] if isinstance(expected, str) else list(expected)
+        return "must be " + " or ".join(_KIND_NAMES.get(kind, kind) for kind in kinds)
+    if error.validator == "minLength":
+        return "must not be empty" if expected == 1 else f"needs at least {expected} characters"
+    if error.validator == "const":
+        return f"must be {expected!r}"
+    return f"does not meet the schema's {error.validator!r} rule"

@@ -16,8 +16,10 @@ def derived_message_id(event: Mapping[str, Any]) -> str:
     SHA-256 of its canonical JSON, leaving out ``receivedAt`` and ``sentAt`` so that a retry
     or a replay of the same event gets the same id."""
     content = {key: value for key, value in event.items() if key not in _VOLATILE_KEYS}
+    # Hashed, never written: NaN and a lone surrogate (which no entry point lets through)
+    # still give an id rather than an error.
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "derived-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return "derived-" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def with_message_id(event: dict[str, Any]) -> dict[str, Any]:

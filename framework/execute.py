@@ -49,6 +49,8 @@ from framework.settings import secret_values, validate_settings
 from framework.subscriptions import compile_subscription
 from framework.validation import FieldsValidator
 
+NO_SUBSCRIPTION_MATCHED = "no subscription matched"
+
 
 @dataclass(frozen=True)
 class ActionSubscription:
@@ -69,6 +71,14 @@ class AuthResult:
     message: str
     code: str | None = None
     status: int | None = None
+
+
+class _Declined(Exception):
+    """An action's precheck declined an event: it is skipped with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _CompiledAction:
@@ -96,10 +106,13 @@ class _CompiledAction:
         self._validator = FieldsValidator(action.fields, strict=False, defaults=False)
 
     def payload(self, settings: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
-        """The validated payload this event resolves to, or :class:`PayloadValidationError`."""
+        """The validated payload this event resolves to, or :class:`PayloadValidationError`,
+        or :class:`_Declined` when the precheck gives a reason to send nothing."""
         resolved = self._resolve(event)
         if self._precheck is not None:
-            self._precheck(settings, resolved)
+            reason = self._precheck(settings, resolved)
+            if reason is not None:
+                raise _Declined(str(reason))
         payload, problems = self._validator.validate(resolved)
         if problems:
             raise PayloadValidationError(
@@ -170,6 +183,7 @@ class DestinationRunner:
             guard=self._guard,
             trusted=trusted,
             flow=flow,
+            redactor=self.redactor,
         )
         if subscriptions is None:
             subscriptions = presets_as_subscriptions(destination)
@@ -216,7 +230,7 @@ class DestinationRunner:
             for matches, compiled in self._routes
             if matches(event)
         ]
-        return results or [Result(message_id, None, "skipped")]
+        return results or [self._unmatched(event)]
 
     def process_batch(self, events: Iterable[object]) -> list[Result]:
         """The results of many events, as ``process`` would report them one by one and in
@@ -251,7 +265,7 @@ class DestinationRunner:
                 outcomes[index].append(result)
         for index, event in accepted:
             if not outcomes[index]:
-                outcomes[index].append(Result(event["messageId"], None, "skipped"))
+                outcomes[index].append(self._unmatched(event))
         return [result for results in outcomes for result in results]
 
     def run_action(
@@ -265,6 +279,17 @@ class DestinationRunner:
         compiled = self._compile_action(slug, mapping or {})
         return engine_loop().run(self._run(compiled, event, event["messageId"]))
 
+    def _unmatched(self, event: Mapping[str, Any]) -> Result:
+        """The ``skipped`` result of an event no subscription matched: the reason is the one
+        the destination declares for the event's type, else "no subscription matched"."""
+        kind = event.get("type")
+        declared = self.destination.unmatched.get(kind) if isinstance(kind, str) else None
+        reason = self.redactor.text(declared) if declared else NO_SUBSCRIPTION_MATCHED
+        return Result(event["messageId"], None, "skipped", reason=reason)
+
+    def _declined(self, message_id: str | None, slug: str, declined: _Declined) -> Result:
+        return Result(message_id, slug, "skipped", reason=self.redactor.text(declined.reason))
+
     def invalid_event(self, message_id: str | None, message: str) -> Result:
         """The result for input that is not an event at all."""
         error = ErrorInfo("INVALID_EVENT", self.redactor.text(message), retryable=False)
@@ -275,6 +300,8 @@ class DestinationRunner:
     ) -> Result:
         try:
             payload = compiled.payload(self.settings, event)
+        except _Declined as declined:
+            return self._declined(message_id, compiled.slug, declined)
         except Exception as error:  # a bug in a plugin must not stop the run
             return self._failure(message_id, compiled.slug, None, error)
         build = partial(compiled.perform, self.settings, payload)
@@ -298,6 +325,8 @@ class DestinationRunner:
             message_id = event["messageId"]
             try:
                 valid.append((index, message_id, compiled.payload(self.settings, event)))
+            except _Declined as declined:
+                done.append((index, self._declined(message_id, compiled.slug, declined)))
             except Exception as error:  # this event fails alone
                 done.append((index, self._failure(message_id, compiled.slug, None, error)))
         size = compiled.batch_size or max(len(valid), 1)
@@ -396,7 +425,7 @@ class DestinationRunner:
             response = await self._client.exchange(prepared)
         except ActionsError as error:
             return AuthResult(False, self.redactor.text(error.message), error.code)
-        failure = error_for_response(response)
+        failure = error_for_response(response, self.redactor)
         if failure is None:
             return AuthResult(True, "authentication succeeded", status=response.status_code)
         message = auth.failures.get(response.status_code, failure.message)
@@ -421,7 +450,8 @@ def presets_as_subscriptions(
     destination: Destination, overrides: Mapping[str, Mapping[str, Any]] | None = None
 ) -> list[ActionSubscription]:
     """The destination's presets as subscriptions; ``overrides`` (action slug -> mapping)
-    are merged over the presets' own mappings."""
+    are merged over the presets' own mappings. A preset off by default (``enabled=False``)
+    is included only when ``overrides`` names its action."""
     overrides = overrides or {}
     return [
         ActionSubscription(
@@ -431,6 +461,7 @@ def presets_as_subscriptions(
             preset.name,
         )
         for preset in destination.presets
+        if preset.enabled or preset.action in overrides
     ]
 
 

@@ -2,6 +2,11 @@
 through the async engine (keep-alive, a time-out, the destination's flow control, bounded
 retries honouring ``Retry-After``), and classifies the outcome.
 
+Every error the client raises has its message redacted with the runner's secrets: the
+destination's explanation of a failed response before it is shortened, and the text of
+an HTTP library's exception (which may quote a header value or the URL) before anyone sees
+it.
+
 A request with an absolute URL (a tenant's, not joined to the operator's base URL) is
 ``guarded``: the runner checks it with the address guard before sending it, and the client
 sends it over connections the guard approves (see :mod:`framework.guard`).
@@ -22,8 +27,9 @@ from framework.definition import HttpRequest
 from framework.engine.client import AiohttpTransport
 from framework.engine.flow import FlowControl
 from framework.engine.transport import HttpxTransport, Response, Transport
-from framework.errors import IntegrationError, RetryableError
+from framework.errors import ActionsError, IntegrationError, RetryableError
 from framework.guard import AddressGuard, absolute_url_scheme, check_scheme
+from framework.redaction import Redactor
 from framework.responses import error_for_response, retry_after
 from framework.version import USER_AGENT
 
@@ -136,6 +142,7 @@ class RequestClient:
     base URL, are not guarded). An ``httpx.BaseTransport`` (tests: ``httpx.MockTransport``)
     or any :class:`Transport` replaces it. ``flow`` paces the requests of one destination
     (:mod:`framework.engine.flow`); a 429, or a 503 with ``Retry-After``, pauses it.
+    ``redactor`` (the runner's secrets) redacts the message of every error raised.
     A transport passed in belongs to the caller, who closes it.
     """
 
@@ -149,6 +156,7 @@ class RequestClient:
         guard: AddressGuard | None = None,
         trusted: Iterable[str] = (),
         flow: FlowControl | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self._owns_transport = transport is None
         if transport is None:
@@ -160,6 +168,7 @@ class RequestClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._flow = flow
+        self._redactor = redactor or Redactor([])
 
     async def send(self, request: PreparedRequest) -> Response:
         """The 2xx response, or raise the classified :class:`IntegrationError`."""
@@ -178,10 +187,10 @@ class RequestClient:
         """Send once (when the destination's flow control allows) and return whatever
         response came back; transport errors still raise."""
         if self._flow is None:
-            return await self._transport.send(request, self._timeout)
+            return await self._send_once(request)
         probing = await self._flow.acquire()
         try:
-            response = await self._transport.send(request, self._timeout)
+            response = await self._send_once(request)
         finally:
             self._flow.release(probing)
         status = response.status_code
@@ -189,9 +198,18 @@ class RequestClient:
             self._flow.throttle(retry_after(response))
         return response
 
+    async def _send_once(self, request: PreparedRequest) -> Response:
+        """The transport's answer; a failure's message redacted (it may quote the request)."""
+        try:
+            return await self._transport.send(request, self._timeout)
+        except ActionsError as error:
+            error.message = self._redactor.text(error.message)
+            error.args = (error.message,)
+            raise
+
     async def _attempt(self, request: PreparedRequest) -> Response:
         response = await self.exchange(request)
-        error = error_for_response(response)
+        error = error_for_response(response, self._redactor)
         if error is not None:
             raise error
         return response

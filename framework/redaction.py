@@ -1,8 +1,18 @@
-"""Removing secret values from anything the framework shows: requests, messages, logs."""
+"""Removing secret values from anything the framework shows: requests, messages, logs.
+
+Each secret is hidden in every form :mod:`framework.secret_forms` lists (as itself, and
+escaped or encoded as libraries and servers write it), and every character of every
+occurrence is hidden, even where occurrences of different secrets overlap. Text that is
+shortened for display is redacted first, so a cut never leaves part of a secret.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
+
+from framework.secret_forms import percent_encoded_pattern, secret_forms
 
 REDACTED = "[REDACTED]"
 # Credential headers whose value starts with an authentication scheme ("Bearer", "Basic").
@@ -12,17 +22,38 @@ _OPAQUE_HEADERS = frozenset({"cookie", "x-api-key"})
 
 
 class Redactor:
-    """Replaces every occurrence of known secret values, and hides credential headers."""
+    """Replaces every occurrence of known secret values, and hides credential headers.
+
+    The forms of the secrets are computed once, here; :meth:`text` only searches for them.
+    """
 
     def __init__(self, secrets: list[str]) -> None:
-        # Longest first, so a secret containing another is replaced whole.
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._forms = tuple({form for secret in secrets for form in secret_forms(secret)})
+        patterns = sorted({p for secret in secrets if (p := percent_encoded_pattern(secret))})
+        self._percent_encoded = re.compile("|".join(patterns)) if patterns else None
 
     def text(self, value: str) -> str:
-        """``value`` with every secret replaced by ``[REDACTED]``."""
-        for secret in self._secrets:
-            value = value.replace(secret, REDACTED)
-        return value
+        """``value`` with every occurrence of a form of a secret replaced by
+        ``[REDACTED]``; occurrences that overlap are replaced together, by one."""
+        spans = [
+            span for form in self._forms if form in value for span in _occurrences(value, form)
+        ]
+        if self._percent_encoded is not None and ("%" in value or "+" in value):
+            spans += [found.span() for found in self._percent_encoded.finditer(value)]
+        if not spans:
+            return value
+        spans.sort()
+        parts: list[str] = []
+        shown_from = 0
+        for start, end in _merged(spans):
+            parts += (value[shown_from:start], REDACTED)
+            shown_from = end
+        parts.append(value[shown_from:])
+        return "".join(parts)
+
+    def shortened(self, value: str, limit: int) -> str:
+        """``value`` redacted, then cut to at most ``limit`` characters."""
+        return self.text(value)[:limit]
 
     def value(self, value: Any) -> Any:
         """A copy of a JSON-like value with secrets replaced in every string."""
@@ -41,8 +72,28 @@ class Redactor:
             redacted = self.text(value)
             if name.lower() in _OPAQUE_HEADERS:
                 redacted = REDACTED
-            elif name.lower() in _SCHEME_HEADERS and REDACTED not in redacted:
+            elif name.lower() in _SCHEME_HEADERS:
                 scheme, _, credentials = redacted.partition(" ")
                 redacted = f"{scheme} {REDACTED}" if credentials else REDACTED
             shown[name] = redacted
         return shown
+
+
+def _occurrences(value: str, form: str) -> Iterator[tuple[int, int]]:
+    """The ``(start, end)`` of every occurrence of ``form`` in ``value``, overlapping ones too."""
+    start = value.find(form)
+    while start != -1:
+        yield start, start + len(form)
+        start = value.find(form, start + 1)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with the overlapping ones joined."""
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = merged[-1]
+        if start < last_end:
+            merged[-1] = (last_start, max(last_end, end))
+        else:
+            merged.append((start, end))
+    return merged

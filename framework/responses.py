@@ -1,4 +1,10 @@
-"""Classifying HTTP outcomes into coded errors: what failed, and whether to retry."""
+"""Classifying HTTP outcomes into coded errors: what failed, and whether to retry.
+
+A destination's error body may echo a secret (the API key it refused, say): its text is
+redacted before it is shortened into the error's message, so a cut never leaves a part of
+the secret to be shown. An HTTP library's exception text may quote the request (a header
+value, the URL): :class:`framework.http.RequestClient` redacts the messages made here.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from typing import Protocol
 import httpx
 
 from framework.errors import IntegrationError, InvalidAuthenticationError, RetryableError
+from framework.redaction import Redactor
 
 _NOT_RETRYABLE_CODES = {
     400: "BAD_REQUEST",
@@ -20,7 +27,8 @@ _NOT_RETRYABLE_CODES = {
     501: "NOT_IMPLEMENTED",
 }
 _RETRYABLE_CODES = {408: "REQUEST_TIMEOUT", 429: "RATE_LIMITED"}
-_MESSAGE_LIMIT = 300
+_MESSAGE_LIMIT = 300  # characters of the destination's explanation kept, once redacted
+_NO_SECRETS = Redactor([])
 
 
 class HttpResponse(Protocol):
@@ -36,13 +44,16 @@ class HttpResponse(Protocol):
     def text(self) -> str: ...
 
 
-def error_for_response(response: HttpResponse) -> IntegrationError | None:
-    """``None`` for a 2xx response, otherwise the coded error that describes it."""
+def error_for_response(
+    response: HttpResponse, redactor: Redactor = _NO_SECRETS
+) -> IntegrationError | None:
+    """``None`` for a 2xx response, otherwise the coded error that describes it, with the
+    destination's explanation redacted by ``redactor``."""
     status = response.status_code
     if 200 <= status < 300:
         return None
     message = f"HTTP {status} {response.reason_phrase}".rstrip()
-    detail = response_message(response)
+    detail = response_message(response, redactor)
     if detail:
         message = f"{message}: {detail}"
     if status in (401, 403):
@@ -57,28 +68,44 @@ def error_for_response(response: HttpResponse) -> IntegrationError | None:
     )
 
 
-def error_for_transport(error: httpx.TransportError) -> RetryableError:
-    """An httpx transport's time-out or connection failure (tests' transports): always
-    retryable (requests carry idempotency keys)."""
-    if isinstance(error, httpx.TimeoutException):
-        return RetryableError(f"request timed out ({type(error).__name__})", code="TIMEOUT")
-    return RetryableError(
-        f"connection failed ({type(error).__name__}: {error})", code="CONNECTION_ERROR"
-    )
+def error_for_exception(error: Exception) -> IntegrationError:
+    """What an HTTP client's exception (aiohttp's, httpx's, the system's) means for the
+    request: a time-out is a retryable ``TIMEOUT``; a request that HTTP cannot carry (a
+    ``ValueError`` such as a method that is not a token, an invalid URL, httpx's
+    ``LocalProtocolError``) a non-retryable ``INVALID_REQUEST``; any other failure a
+    retryable ``CONNECTION_ERROR`` (requests carry idempotency keys). The library's text
+    is kept, unredacted (the caller that knows the secrets redacts it), except a
+    ``UnicodeError``'s, which quotes a character of the value it could not encode."""
+    kind = type(error).__name__
+    if isinstance(error, TimeoutError | httpx.TimeoutException):
+        return RetryableError(f"request timed out ({kind})", code="TIMEOUT")
+    if isinstance(error, UnicodeError):
+        return IntegrationError(
+            f"the request cannot be sent ({kind}: a character cannot be encoded)",
+            code="INVALID_REQUEST",
+        )
+    if isinstance(error, ValueError | httpx.InvalidURL | httpx.LocalProtocolError):
+        return IntegrationError(
+            f"the request cannot be sent ({kind}: {error})", code="INVALID_REQUEST"
+        )
+    return RetryableError(f"connection failed ({kind}: {error})", code="CONNECTION_ERROR")
 
 
-def response_message(response: HttpResponse) -> str:
-    """The destination's own explanation, from common JSON error shapes or the body text."""
+def response_message(response: HttpResponse, redactor: Redactor = _NO_SECRETS) -> str:
+    """The destination's own explanation, from common JSON error shapes or the body text:
+    redacted, then cut to 300 characters."""
     text = response.text.strip()
     try:
-        body = json.loads(text)
-    except ValueError:
-        return text[:_MESSAGE_LIMIT]
-    found = _messages(body)
-    return "; ".join(dict.fromkeys(found))[:_MESSAGE_LIMIT] if found else text[:_MESSAGE_LIMIT]
+        found = _messages(json.loads(text))
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
+        found = []
+    detail = "; ".join(dict.fromkeys(found)) if found else text
+    return redactor.shortened(detail, _MESSAGE_LIMIT)
 
 
 def _messages(body: object) -> list[str]:
+    if isinstance(body, str):  # a JSON string body: shown decoded, so its escapes redact too
+        return [body.strip()] if body.strip() else []
     if not isinstance(body, dict):
         return []
     found: list[str] = []

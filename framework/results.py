@@ -35,20 +35,24 @@ class ErrorInfo:
 
 @dataclass(frozen=True)
 class Result:
-    """One (event, action) outcome. ``request`` is the redacted request, when one was built."""
+    """One (event, action) outcome. ``request`` is the redacted request, when one was built;
+    ``reason`` says why a ``skipped`` result sent nothing (redacted, never the event's values):
+    no subscription matched, or the action declined the event."""
 
     message_id: str | None
     action: str | None
     status: Status
     request: dict[str, Any] | None = None
     error: ErrorInfo | None = None
+    reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The documented JSON line: message_id, action, status, request, error."""
+        """The documented JSON line: message_id, action, status, request, error, reason."""
         return {
             "message_id": self.message_id,
             "action": self.action,
             "status": self.status,
             "request": self.request,
             "error": self.error.to_json() if self.error else None,
+            "reason": self.reason,
         }

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import json
 import logging
 import random
 import sys
@@ -50,6 +49,7 @@ from aiohttp import web
 from framework.definition import Destination
 from framework.engine.loop import engine_loop
 from framework.errors import DefinitionError
+from framework.json_text import JsonTextError, dump_json, located
 from framework.web import WebServer
 
 logger = logging.getLogger("framework.sandbox")
@@ -251,7 +251,7 @@ class Sandbox(ABC):
         if body is None:
             logger.info("%s %s 413", method, path)
             message = f"The request body must not exceed {MAX_BODY} bytes"
-            return _response(Reply(413, self.error_body(message, "E413")), close=True)
+            return self._response(Reply(413, self.error_body(message, "E413")), close=True)
         headers = {name.lower(): value for name, value in request.headers.items()}
         kind = self.pick_fault(path)
         reply = self.fault_reply(kind)  # 429, 500, 503, slow: instead of handling it
@@ -263,7 +263,24 @@ class Sandbox(ABC):
             logger.info("%s %s dropped%s", method, path, suffix)
             return _drop(request)
         logger.info("%s %s %d%s", method, path, reply.status, suffix)
-        return _response(reply, close=kind in _SLOW_KINDS)  # a slow one's client gave up
+        return self._response(reply, close=kind in _SLOW_KINDS)  # a slow one's client gave up
+
+    def _response(self, reply: Reply, *, close: bool) -> web.Response:
+        """``reply`` as a JSON response; ``close``: the connection ends after it. A body
+        JSON cannot hold (NaN, Infinity, a lone surrogate) is never written: the answer is
+        a 500 in the API's error shape naming where it is."""
+        try:
+            payload = dump_json(reply.body).encode()
+        except JsonTextError as error:
+            where = located(error.reason, error.pointer or "")
+            message = f"The sandbox cannot write its reply as JSON: {where}"
+            reply = Reply(500, self.error_body(message, "E500"))
+            payload = dump_json(reply.body).encode()
+        headers = {**_HEADERS, **reply.headers} if reply.headers else _HEADERS
+        response = web.Response(status=reply.status, body=payload, headers=headers)
+        if close:
+            response.force_close()
+        return response
 
 
 class _Pauses:
@@ -314,16 +331,6 @@ async def _read_body(request: web.BaseRequest) -> bytes | None:
         if len(body) > MAX_BODY:
             return None
     return bytes(body)
-
-
-def _response(reply: Reply, *, close: bool) -> web.Response:
-    """``reply`` as a JSON response; ``close``: the connection ends after it."""
-    headers = {**_HEADERS, **reply.headers} if reply.headers else _HEADERS
-    payload = json.dumps(reply.body).encode()
-    response = web.Response(status=reply.status, body=payload, headers=headers)
-    if close:
-        response.force_close()
-    return response
 
 
 def _drop(request: web.BaseRequest) -> web.StreamResponse:

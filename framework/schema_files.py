@@ -29,8 +29,10 @@ def schema_documents(destinations: Iterable[Destination]) -> dict[str, dict[str,
 
 
 def render(document: dict[str, Any]) -> str:
-    """Deterministic text: sorted keys, two-space indent, a final newline."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Deterministic text: sorted keys, two-space indent, a final newline. Never NaN or
+    Infinity (definitions refuse such defaults: this is the last guard)."""
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return text + "\n"
 
 
 def write_schemas(root: Path, destinations: Iterable[Destination]) -> list[Path]:

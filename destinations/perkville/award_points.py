@@ -1,14 +1,17 @@
 """The "Award Points" action: every rule of PERKVILLE.md, each in one visible place.
 
-1. Allowlist ............ ``check_allowlisted`` (runs before field validation)
-2. Email ................ the ``email`` field: first non-empty of three places, stripped,
-                          must be an email address (format ``email``)
-3. Quantity ............. ``quantity`` (spend / default 1 / refund / zero)
+1. Allowlist ............ ``check_allowlisted`` (runs before field validation; a name that
+                          is not a string is never a key of the map)
+2. Email ................ the ``email`` field: the first non-empty string of three places
+                          (``first_string_of``: other types are skipped), stripped, must
+                          be an email address (format ``email``)
+3. Quantity ............. ``quantity`` (spend / default 1 / refund / zero); "a non-empty order
+                          id" is ``ORDER_ID`` on the event and ``has_order_id`` on the payload
 4. Perk ................. ``build_transaction``: ``event_to_perk_map[event name]``, as configured
 5. Idempotency .......... the ``trans_source_id`` field: the event's ``messageId``; the
                           framework derives one from the event's content when it has none
 6. Once a day ........... the ``limit_to_once_per_calendar_day`` field
-The request body field names live only in ``build_transaction``.
+The request body field names live only in :mod:`destinations.perkville.transactions`.
 """
 
 from __future__ import annotations
@@ -16,10 +19,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from destinations.perkville.transactions import transaction_request
 from framework import Action, Field, HttpRequest, IntegrationError, PayloadValidationError
-from framework.mapping import first_of, path
+from framework.mapping import MISSING, first_of, first_string_of, path
 
 SPEND_AMOUNT_PATHS = ("$.properties.revenue", "$.properties.value", "$.properties.total")
+# Rule 3's "non-empty order id", read from the event: ``@first``'s "has a value" (not
+# missing, not null, not a string that is empty or only white space). ``has_order_id`` is
+# the same test on the payload.
+ORDER_ID = first_of("$.properties.order_id")
 
 FIELDS = {
     "event_name": Field(
@@ -31,30 +39,26 @@ FIELDS = {
     ),
     "email": Field(
         label="Email",
-        description="The customer's email: the first non-empty of the event's top-level "
-        "email, properties.email and context.traits.email.",
+        description="The customer's email: the first non-empty string of the event's "
+        "top-level email, properties.email and context.traits.email.",
         type="string",
         format="email",
         required=True,
-        default=first_of("$.email", "$.properties.email", "$.context.traits.email"),
+        default=first_string_of("$.email", "$.properties.email", "$.context.traits.email"),
     ),
     "order_id": Field(
         label="Order ID",
-        description="Present and non-empty on a spend transaction, whose quantity is the amount.",
+        description="Set on a spend transaction, whose quantity is the amount: an order id "
+        "that is empty or only white space is no order id.",
         type="string",
-        default=path("$.properties.order_id"),
+        default=ORDER_ID,
     ),
     "amount": Field(
         label="Amount",
         description="A spend transaction's amount: the first present of properties.revenue, "
         "properties.value and properties.total. Numeric strings are accepted.",
         type="number",
-        default={
-            "@if": {  # "blank": then when the order id is neither missing, null nor ""
-                "blank": path("$.properties.order_id"),
-                "then": first_of(*SPEND_AMOUNT_PATHS),
-            }
-        },
+        default={"@if": {"exists": ORDER_ID, "then": first_of(*SPEND_AMOUNT_PATHS)}},
     ),
     "trans_source_id": Field(
         label="Transaction source ID",
@@ -74,20 +78,31 @@ FIELDS = {
 
 
 def check_allowlisted(settings: Mapping[str, Any], resolved: Mapping[str, Any]) -> None:
-    """Rule 1: only events named in ``event_to_perk_map`` (exact, case-sensitive) go out."""
-    name = resolved.get("event_name")
-    if isinstance(name, str) and name not in settings["event_to_perk_map"]:
+    """Rule 1: only events named in ``event_to_perk_map`` (exact, case-sensitive) go out. A
+    name that is not a string (a number, an object...) is never a key; a missing or null
+    one is left to validation (``event_name: is required``). The name is not echoed."""
+    name = resolved.get("event_name", MISSING)
+    if name is MISSING or name is None:
+        return
+    perks = settings["event_to_perk_map"]
+    if not isinstance(name, str) or name not in perks:
+        what = "is not a key" if isinstance(name, str) else "is not a string, so not a key"
         raise IntegrationError(
-            f"event {name!r} is not in event_to_perk_map; allowlisted events: "
-            f"{', '.join(sorted(settings['event_to_perk_map'])) or 'none'}",
+            f"event_name: the event's name {what} of event_to_perk_map (exact, "
+            f"case-sensitive match); allowlisted events: {', '.join(sorted(perks)) or 'none'}",
             code="EVENT_NOT_ALLOWLISTED",
         )
 
 
+def has_order_id(payload: Mapping[str, Any]) -> bool:
+    """Rule 3: the payload's order id is set and not only white space (``ORDER_ID``'s test)."""
+    order_id = payload.get("order_id")
+    return isinstance(order_id, str) and order_id.strip() != ""
+
+
 def quantity(payload: Mapping[str, Any]) -> int | float:
     """Rule 3: the amount of a spend (order id set), else 1; negative for refunds; never 0."""
-    order_id = payload.get("order_id")
-    if order_id and order_id.strip():
+    if has_order_id(payload):
         if "amount" not in payload:
             raise PayloadValidationError(
                 "amount: is required for a spend transaction (order_id is set); none of "
@@ -105,24 +120,21 @@ def quantity(payload: Mapping[str, Any]) -> int | float:
 
 def build_transaction(settings: Mapping[str, Any], payload: Mapping[str, Any]) -> HttpRequest:
     """Rules 3-6 and the request: one Perkville transaction."""
-    body: dict[str, Any] = {
-        "business": settings["business_id"],
-        "location": settings["location_id"],
-        "perk": settings["event_to_perk_map"][payload["event_name"]],
-        "email": payload["email"],
-        "quantity": quantity(payload),
-        "send_email": settings["send_email"],
-        "trans_source_id": payload["trans_source_id"],
-    }
-    if payload.get("limit_to_once_per_calendar_day"):
-        body["limit_to_once_per_calendar_day"] = True
-    return HttpRequest("POST", "/transactions/", json=body)
+    return transaction_request(
+        settings,
+        perk=settings["event_to_perk_map"][payload["event_name"]],
+        email=payload["email"],
+        quantity=quantity(payload),
+        trans_source_id=payload["trans_source_id"],
+        once_a_day=bool(payload.get("limit_to_once_per_calendar_day")),
+    )
 
 
 award_points = Action(
     title="Award Points",
     description="Award Perkville points for an allowlisted track event, or remove them for a "
-    "refund.",
+    "refund. Engage audiences sent as track events (Audience Entered) are awarded here when "
+    "their event name is allowlisted in the Event to Perk Map.",
     fields=FIELDS,
     perform=build_transaction,
     precheck=check_allowlisted,

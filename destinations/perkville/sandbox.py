@@ -8,7 +8,7 @@ Run it with ``actions sandbox perkville --settings FILE``, or from Python::
         sandbox.balances()  # {"ana@example.com": 9.99, ...}
 
 It knows one business (``business_id``), one location (``location_id``), the perks named
-in ``event_to_perk_map`` and one API key (``api_key``):
+in ``event_to_perk_map`` and ``audience_to_perk_map``, and one API key (``api_key``):
 
 - ``POST /transactions/``: a bearer token other than the API key is a 401; an unknown
   business a 404; an unknown location or perk, a body that is not a JSON object, an
@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from destinations.perkville import destination
+from destinations.perkville import PERK_MAPS, destination
 from framework.conversions import EMAIL
 from framework.sandbox import (
     NO_FAULTS,
@@ -98,7 +98,7 @@ class PerkvilleSandbox(Sandbox):
         self._token = valid["api_key"].get_secret_value()
         self._business: str = valid["business_id"]
         self._location: str = valid["location_id"]
-        self._perks = frozenset(valid["event_to_perk_map"].values())
+        self._perks = frozenset(perk for name in PERK_MAPS for perk in valid[name].values())
         self._lock = threading.Lock()
         self._transactions: dict[str, dict[str, Any]] = {}  # by trans_source_id
         self._balances: dict[str, Decimal] = {}

@@ -1,17 +1,31 @@
-"""What every command shares: exit statuses, usage errors, reading JSON and NDJSON."""
+"""What every command shares: exit statuses, usage errors, reading JSON and NDJSON.
+
+NDJSON is read as bytes, line by line, each line judged on its own (:func:`read_events`):
+a line that is not a strict JSON object (:func:`~framework.json_text.parse_json`) is a
+:class:`BadLine` and the next line is read all the same. A line may hold
+:data:`MAX_LINE` bytes; a longer one is a BadLine, skipped up to its end. Once more than
+:data:`MAX_SKIPPED` bytes of such lines were skipped (``/dev/zero`` has no line end),
+reading stops with a last BadLine saying so, so memory and time stay bounded.
+"""
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
-from framework.json_text import JsonTextError, parse_json
+from framework import endpoint
+from framework.endpoint import endpoint_problem
+from framework.errors import ActionsError
+from framework.json_text import JsonTextError, dump_json, parse_json
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_LINE = 1 << 20  # bytes in one NDJSON line (1 MiB), its line end not counted
+MAX_SKIPPED = 64 << 20  # bytes of over-long lines skipped before reading stops (64 MiB)
+_CHUNK = 1 << 16  # bytes read at a time while skipping
 
 
 class UsageError(Exception):
@@ -41,13 +55,33 @@ def check_or_write(
 
 
 def read_json(path: Path, what: str) -> Any:
-    """The JSON document in ``path``; a missing or invalid file is a :class:`UsageError`."""
+    """The strict JSON document in ``path``; a missing file is a :class:`UsageError`, an
+    invalid one a ``MALFORMED_JSON`` error naming where the problem is."""
     try:
         return parse_json(path.read_bytes())
     except OSError as error:
         raise UsageError(f"cannot read {what} file {str(path)!r}: {error.strerror}") from None
     except JsonTextError as error:
-        raise UsageError(f"{what} file {str(path)!r} is {error}") from None
+        message = f"{what} file {str(path)!r} is {error}"
+        raise ActionsError(message, code="MALFORMED_JSON") from None
+
+
+def endpoint_option(url: str) -> str:
+    """The type of an ``--endpoint URL`` option: a usage error unless ``url`` can be an
+    endpoint (:mod:`framework.endpoint`)."""
+    problem = endpoint_problem(url)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"the endpoint {problem}")
+    return url
+
+
+def endpoint_from_environment(slug: str) -> str | None:
+    """``ACTIONS_ENDPOINT_<SLUG>`` when set and not empty; a :class:`UsageError` when it
+    cannot be an endpoint."""
+    url, problem = endpoint.endpoint_from_environment(slug)
+    if problem is not None:
+        raise UsageError(problem)
+    return url
 
 
 @dataclass(frozen=True)
@@ -65,21 +99,54 @@ class BadLine:
 def read_events(source: str) -> Iterator[dict[str, Any] | BadLine]:
     """Each non-blank NDJSON line of a file (or ``-``, standard input): an event or a BadLine."""
     try:
-        stream: TextIO = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+        stream: BinaryIO = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
     except OSError as error:
         raise UsageError(f"cannot read events file {source!r}: {error.strerror}") from None
     with stream:
-        for number, line in enumerate(stream, start=1):
+        for line in ndjson_lines(stream):
+            yield line if isinstance(line, BadLine) else _parse_event(*line)
+
+
+def ndjson_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes] | BadLine]:
+    """Each non-blank line of ``stream`` with its number (from 1), or a BadLine for one
+    longer than :data:`MAX_LINE`; the last, when reading stops (see the module)."""
+    number = skipped = 0
+    while line := stream.readline(MAX_LINE + 1):
+        number += 1
+        if len(line) <= MAX_LINE or line.endswith(b"\n"):
             if line.strip():
-                yield _parse_event(number, line)
+                yield number, line
+            continue
+        skipped += len(line) + _skip_line(stream, MAX_SKIPPED - skipped - len(line))
+        if skipped > MAX_SKIPPED:
+            yield BadLine(
+                number,
+                f"is longer than {MAX_LINE} bytes; reading stopped after skipping "
+                f"{MAX_SKIPPED} bytes of over-long lines",
+            )
+            return
+        yield BadLine(number, f"is longer than {MAX_LINE} bytes")
 
 
-def _parse_event(number: int, line: str) -> dict[str, Any] | BadLine:
+def _skip_line(stream: BinaryIO, allowance: int) -> int:
+    """Read past the end of the current line: the bytes read, or more than ``allowance``
+    (reading stops there) when the line does not end within that many."""
+    size = 0
+    while size <= allowance:
+        chunk = stream.readline(_CHUNK)
+        size += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            break
+    return size
+
+
+def _parse_event(number: int, line: bytes) -> dict[str, Any] | BadLine:
     try:
         event = parse_json(line)
     except JsonTextError as error:
-        where = f" at column {error.column}" if error.column is not None else ""
-        return BadLine(number, f"not valid JSON{where}: {error.reason}")
+        if error.column is None:  # not UTF-8, or a value strict JSON refuses (at a pointer)
+            return BadLine(number, str(error))
+        return BadLine(number, f"not valid JSON at column {error.column}: {error.reason}")
     if not isinstance(event, dict):
         return BadLine(number, f"an event must be a JSON object, not {type(event).__name__}")
     return event
@@ -93,5 +160,5 @@ def message_id(event: dict[str, Any]) -> str | None:
 
 def write_line(document: Any) -> None:
     """One JSON line on standard output, flushed (for pipelines)."""
-    sys.stdout.write(json.dumps(document) + "\n")
+    sys.stdout.write(dump_json(document) + "\n")
     sys.stdout.flush()

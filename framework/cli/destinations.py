@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,8 @@ from framework.cli.common import (
     BadLine,
     UsageError,
     check_or_write,
+    endpoint_from_environment,
+    endpoint_option,
     read_events,
     read_json,
     write_line,
@@ -23,9 +23,12 @@ from framework.cli.progress import progress_for
 from framework.definition import Destination
 from framework.execute import DestinationRunner, presets_as_subscriptions
 from framework.http import DEFAULT_TIMEOUT, RetryPolicy
+from framework.json_text import dump_json
 from framework.registry import Registry, discover
 from framework.results import ErrorInfo, Result
 from framework.schema_files import stale_schemas, write_schemas
+
+OFF_BY_DEFAULT = "(off by default: enable with a mapping for its action)"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,7 +61,8 @@ def _destination_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settings", type=Path, required=True, help="JSON settings file")
     parser.add_argument(
         "--endpoint",
-        help="replace the destination's base URL (operator setting; also "
+        type=endpoint_option,
+        help="replace the destination's base URL: an http(s) URL (operator setting; also "
         "ACTIONS_ENDPOINT_<SLUG>, e.g. ACTIONS_ENDPOINT_PERKVILLE)",
     )
     parser.add_argument(
@@ -70,7 +74,7 @@ def _list(args: argparse.Namespace) -> int:
     registry = discover()
     entries = [_describe(d, registry.origins[slug]) for slug, d in registry.destinations.items()]
     if args.json:
-        print(json.dumps({"destinations": entries, "broken": registry.broken}, indent=2))
+        print(dump_json({"destinations": entries, "broken": registry.broken}, indent=2))
     else:
         for entry in entries:
             print(f"{entry['slug']}  {entry['name']}  ({entry['origin']})")
@@ -78,7 +82,8 @@ def _list(args: argparse.Namespace) -> int:
                 print(f"    action  {slug}: {title}")
             for preset in entry["presets"]:
                 when = preset["subscription"]
-                print(f"    preset  {preset['name']}: {preset['action']} when {when}")
+                off = "" if preset["enabled"] else f" {OFF_BY_DEFAULT}"
+                print(f"    preset  {preset['name']}: {preset['action']} when {when}{off}")
         for name, reason in registry.broken.items():
             print(f"broken  {name}: {reason}", file=sys.stderr)
     return EXIT_FAILED if registry.broken else EXIT_OK
@@ -91,7 +96,12 @@ def _describe(destination: Destination, origin: str) -> dict[str, Any]:
         "origin": origin,
         "actions": {slug: action.title for slug, action in destination.actions.items()},
         "presets": [
-            {"name": p.name, "action": p.action, "subscription": p.subscription}
+            {
+                "name": p.name,
+                "action": p.action,
+                "subscription": p.subscription,
+                "enabled": p.enabled,
+            }
             for p in destination.presets
         ],
     }
@@ -108,7 +118,7 @@ def _destination(registry: Registry, slug: str) -> Destination:
 def _runner(
     args: argparse.Namespace, destination: Destination, **options: Any
 ) -> DestinationRunner:
-    endpoint = args.endpoint or os.environ.get(f"ACTIONS_ENDPOINT_{destination.slug.upper()}")
+    endpoint = args.endpoint or endpoint_from_environment(destination.slug)
     return DestinationRunner(
         destination,
         read_json(args.settings, "settings"),
@@ -205,9 +215,9 @@ class _Report:
             print(f"{head} {_error_line(result.error)}")
         elif result.request is not None:
             print(f"{head} {result.request['method']} {result.request['url']}")
-            print(f"    {json.dumps(result.request['json'])}")
+            print(f"    {dump_json(result.request['json'])}")
         else:
-            print(f"{head} no subscription matched")
+            print(f"{head} {result.reason or 'skipped'}")
         sys.stdout.flush()
 
     def close(self) -> None:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from framework.cli.common import ndjson_lines
+
 MIN_EVENTS = 1_000
 WIDTH = 30
 _CLEAR = "\r\x1b[K"  # to the start of the line, and erase it
@@ -72,12 +74,15 @@ class Progress:
 
 def progress_for(source: str, stream: TextIO) -> Progress | None:
     """A bar for the events file ``source`` on ``stream``, or ``None`` when none is wanted:
-    standard input, a stream that is not a terminal, or fewer than :data:`MIN_EVENTS`."""
-    if source == "-" or not stream.isatty():
+    standard input or another file that is not a regular one (read twice, a pipe would
+    lose its events), a stream that is not a terminal, or fewer than :data:`MIN_EVENTS`.
+    The lines are counted as :func:`~framework.cli.common.read_events` reads them."""
+    path = Path(source)
+    if source == "-" or not stream.isatty() or not path.is_file():
         return None
     try:
-        with Path(source).open("rb") as lines:
-            total = sum(1 for line in lines if line.strip())
+        with path.open("rb") as lines:
+            total = sum(1 for _ in ndjson_lines(lines))
     except OSError:
         return None  # reading the events reports the problem
     return Progress(total, stream) if total >= MIN_EVENTS else None

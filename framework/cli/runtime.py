@@ -23,6 +23,7 @@ from framework.delivery.logs import json_logging, log
 from framework.delivery.metrics_server import MetricsServer
 from framework.delivery.queue import DeadLetter, DeadLetterFilter, Queue
 from framework.delivery.runtime import Runtime
+from framework.json_text import dump_json
 from framework.registry import discover
 from framework.web import StopSignals
 
@@ -150,7 +151,7 @@ def _list(args: argparse.Namespace) -> int:
         queue.close()
     for letter in letters:
         if args.json:
-            print(json.dumps(_summary(letter)))
+            print(dump_json(_summary(letter)))
         else:
             message = letter.message[:_MESSAGE_WIDTH]
             print(
@@ -180,7 +181,7 @@ def _show(args: argparse.Namespace) -> int:
     if letter is None:
         print(f"no dead letter {args.id}", file=sys.stderr)
         return EXIT_FAILED
-    print(json.dumps({**_summary(letter), "event": json.loads(letter.event)}, indent=2))
+    print(dump_json({**_summary(letter), "event": json.loads(letter.event)}, indent=2))
     return EXIT_OK
 
 

@@ -11,10 +11,11 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from framework.cli.common import EXIT_OK, UsageError
+from framework.cli.common import EXIT_OK, UsageError, endpoint_from_environment
 from framework.cli.runtime import open_runtime
 from framework.definition import Destination
 from framework.delivery.runtime import Runtime
+from framework.endpoint import endpoint_problem
 from framework.http import DEFAULT_TIMEOUT
 from framework.registry import discover
 from framework.schema_files import stale_schemas
@@ -129,18 +130,18 @@ def _run(args: argparse.Namespace, server: SettingsServer, runtime: Runtime | No
 
 
 def endpoints(options: list[str], destinations: Mapping[str, Destination]) -> dict[str, str]:
-    """Slug -> base URL, from ``ACTIONS_ENDPOINT_<SLUG>`` then ``--endpoint SLUG=URL``."""
-    found = {
-        slug: url
-        for slug in destinations
-        if (url := os.environ.get(f"ACTIONS_ENDPOINT_{slug.upper()}"))
-    }
+    """Slug -> base URL, from ``ACTIONS_ENDPOINT_<SLUG>`` then ``--endpoint SLUG=URL``; each
+    an http(s) URL (messages never repeat what was given)."""
+    found = {slug: url for slug in destinations if (url := endpoint_from_environment(slug))}
     for option in options:
         slug, sign, url = option.partition("=")
         if not sign or not url:
-            raise UsageError(f"--endpoint {option!r}: expected SLUG=URL")
+            raise UsageError("--endpoint: expected SLUG=URL")
         if slug not in destinations:
             known = ", ".join(sorted(destinations)) or "none"
-            raise UsageError(f"--endpoint {option!r}: unknown destination (known: {known})")
+            raise UsageError(f"--endpoint SLUG=URL: unknown destination slug (known: {known})")
+        problem = endpoint_problem(url)
+        if problem is not None:
+            raise UsageError(f"--endpoint {slug}=…: the endpoint {problem}")
         found[slug] = url
     return found

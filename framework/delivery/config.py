@@ -32,7 +32,6 @@ errors, so a typo is never silently ignored.
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -42,7 +41,9 @@ from typing import Any
 from urllib.parse import quote
 
 from framework.delivery.durations import parse_duration
+from framework.endpoint import endpoint_problem
 from framework.errors import ActionsError
+from framework.json_text import MAX_INTEGER_DIGITS, JsonTextError, json_problem, located, parse_json
 
 ENV_PREFIX = "env:"
 DEFAULT_QUEUE = "sqlite:///actions-queue.db"
@@ -81,8 +82,9 @@ class DeliveryOptions:
 class DestinationConfig:
     """One destination a source feeds: ``id`` (unique in its source; the slug by default),
     the settings (secrets resolved), mappings merged over the presets' (action slug ->
-    mapping), an optional ``endpoint`` replacing the destination's base URL, and its flow
-    limits (``max_in_flight`` requests under way, ``rate_limit`` requests per second)."""
+    mapping), an optional ``endpoint`` (an http(s) URL) replacing the destination's base
+    URL, and its flow limits (``max_in_flight`` requests under way, ``rate_limit`` requests
+    per second)."""
 
     id: str
     slug: str
@@ -172,6 +174,13 @@ def _read(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"configuration file {str(path)!r} is not valid TOML: {error}") from None
+    except ValueError:  # tomllib converts integers of any length, Python refuses
+        raise ConfigError(
+            f"configuration file {str(path)!r} holds an integer of more than "
+            f"{MAX_INTEGER_DIGITS} digits"
+        ) from None
+    except RecursionError:
+        raise ConfigError(f"configuration file {str(path)!r} is nested too deeply") from None
 
 
 def _queue_url(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) -> str:
@@ -254,7 +263,9 @@ def _destination(item: object, where: str, base: Path, env: Mapping[str, str]) -
     mappings = item.get("mappings", {})
     if not isinstance(mappings, dict) or not all(isinstance(m, dict) for m in mappings.values()):
         raise ConfigError(f"{where}.mappings: expected a table: action slug -> mapping")
-    endpoint = _text(item, "endpoint", where) if "endpoint" in item else None
+    _json_data(inline, f"{where}.settings")
+    _json_data(mappings, f"{where}.mappings")
+    endpoint = _endpoint(item, where) if "endpoint" in item else None
     ident = _text(item, "id", where) if "id" in item else slug
     in_flight = item.get("max_in_flight")
     rate = item.get("rate_limit")
@@ -273,6 +284,22 @@ def _destination(item: object, where: str, base: Path, env: Mapping[str, str]) -
     )
 
 
+def _json_data(value: object, where: str) -> None:
+    """Refuse what strict JSON cannot hold (TOML has ``inf`` and ``nan``), as a settings
+    file or a mapping file would be refused."""
+    problem = json_problem(value)
+    if problem is not None:
+        raise ConfigError(f"{where}: {located(problem.reason, problem.pointer or '')}")
+
+
+def _endpoint(table: Mapping[str, Any], where: str) -> str:
+    url = _text(table, "endpoint", where)
+    problem = endpoint_problem(url)
+    if problem is not None:
+        raise ConfigError(f"{where}.endpoint: the endpoint {problem}")
+    return url
+
+
 def _count(value: object, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{where}: expected a whole number of at least 1")
@@ -281,13 +308,13 @@ def _count(value: object, where: str) -> int:
 
 def _settings_file(path: Path, where: str) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = parse_json(path.read_bytes())
     except OSError as error:
         raise ConfigError(
             f"{where}.settings_file: cannot read {str(path)!r}: {error.strerror}"
         ) from None
-    except ValueError:
-        raise ConfigError(f"{where}.settings_file: {str(path)!r} is not valid JSON") from None
+    except JsonTextError as error:
+        raise ConfigError(f"{where}.settings_file: {str(path)!r} is {error}") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{where}.settings_file: {str(path)!r} must hold a JSON object")
     return document

@@ -8,18 +8,20 @@ from datetime import UTC, datetime
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_EXPECTED = 'expected a duration such as "250ms", "30s", "5m" or "24h"'
 
 
 def parse_duration(text: str | float) -> float:
-    """Seconds in ``text``; :class:`ValueError` saying what is expected otherwise."""
+    """Seconds in ``text``; :class:`ValueError` saying what is expected otherwise (never
+    repeating ``text``: the caller names the setting)."""
     if isinstance(text, bool):
-        raise ValueError('expected a duration such as "30s", "5m" or "24h"')
+        raise ValueError(_EXPECTED)
     if isinstance(text, int | float):
         seconds = float(text)
     else:
         match = _DURATION.match(text)
         if match is None:
-            raise ValueError(f'{text!r} is not a duration: write e.g. "250ms", "30s", "5m", "24h"')
+            raise ValueError(_EXPECTED)
         seconds = float(match.group(1)) * _SECONDS[match.group(2) or "s"]
     if seconds < 0:
         raise ValueError("a duration cannot be negative")

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from framework.json_text import json_problem, located
+
 logger = logging.getLogger("framework.delivery")
 _QUIET = ("httpx", "httpcore")
 
@@ -34,7 +36,20 @@ class JsonFormatter(logging.Formatter):
             document.update(fields)
         if record.exc_info and record.exc_info[0] is not None:
             document["error_type"] = record.exc_info[0].__name__  # never the message
-        return json.dumps(document, ensure_ascii=False, default=str)
+        try:
+            return _json_line(document)
+        except ValueError:  # NaN, Infinity or a lone surrogate: say where, write no bad line
+            problem = json_problem(document)
+            where = located(problem.reason, problem.pointer or "") if problem else "unknown"
+            kept = {key: document[key] for key in ("time", "level", "logger", "msg")}
+            return _json_line({**kept, "log_error": f"fields left out: {where}"})
+
+
+def _json_line(document: Mapping[str, Any]) -> str:
+    """One strict JSON line; ``ValueError`` for what JSON or UTF-8 cannot hold."""
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False, default=str)
+    text.encode()  # a lone surrogate cannot be written to a UTF-8 stream
+    return text
 
 
 def log(level: int, msg: str, **fields: Any) -> None:

@@ -6,7 +6,10 @@ The runtime's metrics (see :class:`RuntimeMetrics`)::
 
     actions_events_received_total{source}          events accepted by the ingress
     actions_events_rejected_total{code}             requests refused by the ingress
+    actions_events_dropped_total{source,reason}     invalid events left out of a batch
+    actions_events_unrouted_total{source,type}      valid events no route takes (not queued)
     actions_events_delivered_total{route}           work items delivered
+    actions_events_skipped_total{route}             work items with nothing to send
     actions_events_failed_total{code,reason}        work items dead-lettered
     actions_retries_total{code}                     attempts that failed and were retried
     actions_queue_depth{state}                      work items queued, in flight, scheduled
@@ -121,8 +124,23 @@ class RuntimeMetrics:
         self.rejected = Counter(
             "actions_events_rejected_total", "Ingress requests refused, by code.", ["code"]
         )
+        self.dropped = Counter(
+            "actions_events_dropped_total",
+            "Invalid events the ingress left out of an accepted batch, by source and reason.",
+            ["source", "reason"],
+        )
+        self.unrouted = Counter(
+            "actions_events_unrouted_total",
+            "Events the ingress accepted that no route takes (not queued), by source and type.",
+            ["source", "type"],
+        )
         self.delivered = Counter(
             "actions_events_delivered_total", "Work items delivered, by route.", ["route"]
+        )
+        self.skipped = Counter(
+            "actions_events_skipped_total",
+            "Work items that ended with nothing to send (the action declined the event), by route.",
+            ["route"],
         )
         self.failed = Counter(
             "actions_events_failed_total",
@@ -144,7 +162,10 @@ class RuntimeMetrics:
         metrics: list[Counter | Histogram | Gauge] = [
             self.received,
             self.rejected,
+            self.dropped,
+            self.unrouted,
             self.delivered,
+            self.skipped,
             self.failed,
             self.retries,
             self.latency,

@@ -1,14 +1,23 @@
-"""What a delivery attempt's result means for its work item: delivered, a retry at some
-later time, or a dead letter."""
+"""What a delivery attempt's result means for its work item: delivered (or skipped: nothing
+to send), a retry at some later time, or a dead letter."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from framework.delivery.config import DeliveryOptions
 from framework.delivery.queue import Dead, Delivered, Outcome, Retry, WorkItem
 from framework.results import Result
+
+
+@dataclass(frozen=True)
+class Skipped(Delivered):
+    """The item ends with nothing sent: its action declined the event, for ``reason``
+    (the runner's, redacted). The queue records it as it records a delivery."""
+
+    reason: str
 
 
 def retry_delay(
@@ -34,12 +43,15 @@ def outcome(
 ) -> Outcome:
     """The outcome of ``item`` given its attempt's ``result``.
 
-    Delivered (or nothing to send: ``skipped``) ends the item. A failure that is not
+    Delivered ends the item, and so does ``skipped`` (nothing to send: :class:`Skipped`,
+    with the runner's reason). A failure that is not
     retryable is a terminal dead letter; a retryable one is retried unless the attempts
     are used up (``exhausted``) or the next attempt would come after ``max_age`` since the
     item was queued (``expired``).
     """
     error = result.error
+    if result.status == "skipped":
+        return Skipped(item, result.reason or "nothing to send")
     if result.status != "failed" or error is None:
         return Delivered(item)
     if not error.retryable:

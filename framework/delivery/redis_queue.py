@@ -316,7 +316,7 @@ class RedisQueue:
         if not outcomes:
             return
         keys = [self._stream, self._retries, self._dead, self._dead_by_time, self._dead_next]
-        args = [GROUP, self.consumer, repr(now), json.dumps(outcomes)]
+        args = [GROUP, self.consumer, repr(now), json.dumps(outcomes, allow_nan=False)]
         await self._call(lambda: self._complete(keys=keys, args=args), group_needed=True)
 
     async def _create_group(self) -> None:

@@ -7,12 +7,25 @@ adaptive pause), so its limits hold across its subscriptions.
 A route's id is ``<destination id>/<subscription name>``, e.g. ``perkville/Award Points``:
 the queue stores it with each work item, so an ingress and separate workers that read the
 same configuration agree on it.
+
+An event's ``integrations`` object chooses destinations as Segment's does: a destination is
+named by its display name (``Perkville``, case-sensitive, as in Segment), its slug
+(``perkville``) or its id in the configuration; ``false`` under any of its names turns it
+off, ``true`` or an object of options under one turns it on, and a destination it does not
+name follows ``All`` (on unless ``All`` is ``false``). Other values name nothing.
+
+An event that no route of its source takes is not queued; :meth:`Source.unrouted` says why,
+per configured destination, for the log: the event's ``integrations`` turned it off, or
+the reason the destination declares for the event's type (``Destination.unmatched``, e.g.
+Perkville's for identify calls), or "no subscription matched".
+
+``ACTIONS_ENDPOINT_<SLUG>`` (when the configuration gives the destination no ``endpoint``)
+must be an http(s) URL: anything else is a :class:`ConfigError` naming the variable.
 """
 
 from __future__ import annotations
 
 import hmac
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -20,11 +33,12 @@ import httpx
 
 from framework.definition import Destination
 from framework.delivery.config import ConfigError, DestinationConfig, RuntimeConfig
+from framework.endpoint import endpoint_from_environment
 from framework.engine.client import AiohttpTransport
 from framework.engine.flow import FlowControl, FlowLimits
 from framework.engine.transport import Transport
 from framework.errors import ActionsError
-from framework.execute import DestinationRunner, presets_as_subscriptions
+from framework.execute import NO_SUBSCRIPTION_MATCHED, DestinationRunner, presets_as_subscriptions
 from framework.guard import AddressGuard, private_targets_allowed
 from framework.http import RetryPolicy
 from framework.subscriptions import compile_subscription
@@ -32,24 +46,74 @@ from framework.subscriptions import compile_subscription
 
 @dataclass(frozen=True)
 class Route:
-    """One subscription of one destination: which events it takes, and its runner (that
-    subscription alone, each request tried once: the queue owns retries)."""
+    """One subscription of one destination: which events it takes, its runner (that
+    subscription alone, each request tried once: the queue owns retries), and the names
+    an ``integrations`` object may call its destination by."""
 
     id: str
     matches: Callable[[Mapping[str, object]], bool]
     runner: DestinationRunner
+    names: tuple[str, ...]
+
+    def takes(self, event: Mapping[str, object]) -> bool:
+        """Whether ``event`` goes this way: its ``integrations`` allow the destination and
+        the subscription selects it."""
+        return not _turned_off(event, self.names) and self.matches(event)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A configured destination of a source, as far as explaining an event it does not
+    take goes: its id, the names ``integrations`` may call it by, and its declared reasons
+    by event type (``Destination.unmatched``)."""
+
+    id: str
+    names: tuple[str, ...]
+    unmatched: Mapping[str, str]
+
+    def reason(self, event: Mapping[str, object]) -> str:
+        """Why no route of this destination takes ``event`` (which none does)."""
+        if _turned_off(event, self.names):
+            return "the event's integrations turn this destination off"
+        kind = event.get("type")
+        declared = self.unmatched.get(kind) if isinstance(kind, str) else None
+        return declared or NO_SUBSCRIPTION_MATCHED
 
 
 @dataclass(frozen=True)
 class Source:
-    """A configured source: its name and routes (the write key stays in :class:`Routing`)."""
+    """A configured source: its name, routes and destinations (the write key stays in
+    :class:`Routing`)."""
 
     name: str
     routes: tuple[Route, ...]
+    targets: tuple[Target, ...] = ()
 
     def routes_for(self, event: Mapping[str, object]) -> tuple[str, ...]:
-        """The ids of the routes whose subscription selects ``event``."""
-        return tuple(route.id for route in self.routes if route.matches(event))
+        """The ids of the routes that take ``event``."""
+        return tuple(route.id for route in self.routes if route.takes(event))
+
+    def unrouted(self, event: Mapping[str, object]) -> dict[str, str]:
+        """For an event no route takes: destination id -> why that destination does not."""
+        return {target.id: target.reason(event) for target in self.targets}
+
+
+def _turned_off(event: Mapping[str, object], names: tuple[str, ...]) -> bool:
+    """Whether ``event``'s ``integrations`` object keeps it from the destination called
+    ``names``."""
+    integrations = event.get("integrations")
+    return isinstance(integrations, dict) and not _allowed(integrations, names)
+
+
+def _allowed(integrations: Mapping[str, object], names: tuple[str, ...]) -> bool:
+    """Whether an ``integrations`` object lets an event reach the destination called
+    ``names`` (see the module)."""
+    flags = [integrations.get(name) for name in names]
+    if any(flag is False for flag in flags):
+        return False
+    if any(flag is True or isinstance(flag, dict) for flag in flags):
+        return True
+    return integrations.get("All") is not False
 
 
 class Routing:
@@ -74,12 +138,11 @@ class Routing:
         self.flows: dict[str, FlowControl] = {}
         for s_index, source in enumerate(config.sources):
             routes: list[Route] = []
+            targets: list[Target] = []
             for d_index, wanted in enumerate(source.destinations):
                 where = f"sources[{s_index}].destinations[{d_index}] ({wanted.slug})"
                 destination = _destination(wanted, destinations, where)
-                endpoint = wanted.endpoint or os.environ.get(
-                    f"ACTIONS_ENDPOINT_{wanted.slug.upper()}"
-                )
+                endpoint = wanted.endpoint or _environment_endpoint(wanted.slug, where)
                 pool = transport or self._pool(
                     endpoint or destination.base_url,
                     wanted.max_in_flight or config.delivery.concurrency,
@@ -95,7 +158,9 @@ class Routing:
                     transport=pool,
                     flow=flow,
                 )
-            built = Source(source.name, tuple(routes))
+                names = _names(destination, wanted)
+                targets.append(Target(wanted.id, names, destination.unmatched))
+            built = Source(source.name, tuple(routes), tuple(targets))
             self._keys.append((source.write_key.encode(), built))
             self._routes.update({(source.name, route.id): route for route in routes})
 
@@ -127,6 +192,20 @@ class Routing:
             await pool.close()
 
 
+def _environment_endpoint(slug: str, where: str) -> str | None:
+    """``ACTIONS_ENDPOINT_<SLUG>`` when set and not empty; a :class:`ConfigError` naming
+    the variable (never its value) when it cannot be an endpoint."""
+    url, problem = endpoint_from_environment(slug)
+    if problem is not None:
+        raise ConfigError(f"{where}: {problem}")
+    return url
+
+
+def _names(destination: Destination, wanted: DestinationConfig) -> tuple[str, ...]:
+    """The names an ``integrations`` object may call a configured destination by."""
+    return tuple(dict.fromkeys((destination.name, destination.slug, wanted.id)))
+
+
 def _destination(
     wanted: DestinationConfig, destinations: Mapping[str, Destination], where: str
 ) -> Destination:
@@ -151,6 +230,7 @@ def _routes(
     flow: FlowControl,
 ) -> list[Route]:
     routes: list[Route] = []
+    names = _names(destination, wanted)
     for subscription in presets_as_subscriptions(destination, wanted.mappings):
         route_id = f"{wanted.id}/{subscription.name}"
         if any(route.id == route_id for route in routes):
@@ -170,5 +250,5 @@ def _routes(
         except ActionsError as error:
             raise ConfigError(f"{where}: {error.message}") from None
         matches = compile_subscription(subscription.subscription).matches
-        routes.append(Route(route_id, matches, runner))
+        routes.append(Route(route_id, matches, runner, names))
     return routes

@@ -13,8 +13,10 @@ same queue for the command line and tests.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 
@@ -23,12 +25,14 @@ from framework.delivery.backends import open_async_queue
 from framework.delivery.blocking_queue import BlockingQueue
 from framework.delivery.config import RuntimeConfig
 from framework.delivery.intake import IntakeError, events_of, read_body, write_key
+from framework.delivery.logs import log
 from framework.delivery.metrics import Gauge, RuntimeMetrics
 from framework.delivery.queue import Message, QueueUnavailable, State
-from framework.delivery.routes import Routing
+from framework.delivery.routes import Routing, Source
 from framework.delivery.worker import WorkerPool
 from framework.engine.loop import engine_loop
 from framework.engine.transport import Transport
+from framework.event_schemas import EVENT_TYPES
 
 
 class Runtime:
@@ -111,24 +115,30 @@ class Runtime:
     async def accept(
         self, call: str, raw: bytes, *, encoding: str | None, authorization: str | None
     ) -> int:
-        """Store the events of one Tracking API call durably (one work item per matching
-        route) and return how many events it held; :class:`IntakeError` for a refusal,
-        :class:`QueueUnavailable` when the queue cannot store them (nothing stored)."""
+        """Store the valid events of one Tracking API call durably (one work item per
+        route that takes it) and return how many there were; :class:`IntakeError` for a
+        refusal, :class:`QueueUnavailable` when the queue cannot store them (nothing stored).
+        The invalid events of a batch, and the events no route takes (not stored), are
+        counted and logged (messageId and reason, never their content) once the others are
+        stored."""
         try:
-            document = read_body(raw, encoding, call)
-            source = self.routing.source(write_key(authorization, document))
+            body = read_body(raw, encoding, call)
+            source = self.routing.source(write_key(authorization, body.document.value))
             if source is None:
                 raise IntakeError(401, "UNAUTHORIZED", "the write key is not configured")
             now = self._clock()
-            events = events_of(call, document, now)
+            accepted = events_of(call, body, now)
         except IntakeError as error:
             self.metrics.rejected.inc(error.code)
             raise
-        messages = [
-            Message(source.name, event["messageId"], text, now, routes)
-            for event, text in events
-            if (routes := source.routes_for(event))
-        ]
+        messages: list[Message] = []
+        unrouted: list[Mapping[str, Any]] = []
+        for event, text in accepted.events:
+            routes = source.routes_for(event)
+            if routes:
+                messages.append(Message(source.name, event["messageId"], text, now, routes))
+            else:
+                unrouted.append(event)
         if messages:
             try:
                 await self.async_queue.enqueue(messages)
@@ -137,8 +147,36 @@ class Runtime:
                 raise
             if self.pool is not None:
                 self.pool.wake()
-        self.metrics.received.inc(source.name, amount=len(events))
-        return len(events)
+        self.metrics.received.inc(source.name, amount=len(accepted.events))
+        for skipped in unrouted:
+            self._unrouted(source, skipped)
+        for drop in accepted.dropped:
+            self.metrics.dropped.inc(source.name, drop.reason)
+            log(
+                logging.WARNING,
+                "event dropped",
+                source=source.name,
+                index=drop.index,
+                message_id=drop.message_id,
+                reason=drop.reason,
+                error=f"the event {drop.problem}",
+            )
+        return len(accepted.events)
+
+    def _unrouted(self, source: Source, event: Mapping[str, Any]) -> None:
+        """Count, and log at debug, an event no route takes (it is not queued): with each
+        destination's reason, such as the one Perkville declares for identify calls."""
+        kind = event.get("type")
+        label = kind if isinstance(kind, str) and kind in EVENT_TYPES else "other"
+        self.metrics.unrouted.inc(source.name, label)
+        log(
+            logging.DEBUG,
+            "event not routed",
+            source=source.name,
+            message_id=event.get("messageId"),
+            type=label,
+            reasons=source.unrouted(event),
+        )
 
     async def metrics_text(self) -> str:
         """Every metric in Prometheus's text format (the queue's depth read now)."""

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from framework.delivery.config import DeliveryOptions
 from framework.delivery.logs import log
 from framework.delivery.metrics import RuntimeMetrics
-from framework.delivery.policy import outcome, stale
+from framework.delivery.policy import Skipped, outcome, stale
 from framework.delivery.queue import (
     AsyncQueue,
     Dead,
@@ -164,7 +164,10 @@ class WorkerPool:
         for done in outcomes:
             item = done.item
             where = {"source": item.source, "route": item.route, "message_id": item.message_id}
-            if isinstance(done, Delivered):
+            if isinstance(done, Skipped):
+                self._metrics.skipped.inc(item.route)
+                log(logging.INFO, "skipped", **where, attempts=item.attempts, reason=done.reason)
+            elif isinstance(done, Delivered):
                 self._metrics.delivered.inc(item.route)
                 self._metrics.latency.observe(max(0.0, now - item.enqueued_at))
                 log(logging.DEBUG, "delivered", **where, attempts=item.attempts)

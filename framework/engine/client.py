@@ -25,9 +25,9 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from framework.engine.transport import Response
-from framework.errors import IntegrationError, RetryableError
+from framework.engine.transport import Response, check_headers
 from framework.guard import AddressGuard
+from framework.responses import error_for_exception
 
 if TYPE_CHECKING:
     from framework.http import PreparedRequest
@@ -91,9 +91,10 @@ class AiohttpTransport:
         return self._guarded
 
     async def send(self, request: PreparedRequest, timeout: float) -> Response:
-        url = URL(request.url)
-        session = self._session_for(url.raw_host or "")
+        check_headers(request.headers)
         try:
+            url = URL(request.url)
+            session = self._session_for(url.raw_host or "")
             async with session.request(
                 request.method,
                 url,
@@ -104,17 +105,8 @@ class AiohttpTransport:
             ) as response:
                 content = await response.read()
                 return Response(response.status, response.headers, content, response.reason or "")
-        except TimeoutError:
-            raise RetryableError("request timed out (TimeoutError)", code="TIMEOUT") from None
-        except aiohttp.ClientError as error:
-            raise RetryableError(
-                f"connection failed ({type(error).__name__}: {error})", code="CONNECTION_ERROR"
-            ) from None
-        except ValueError:  # a header with a line break or another control character
-            raise IntegrationError(  # sending it again cannot help; its text may hold a secret
-                "a request header contains a control character (a line break?): not sent",
-                code="INVALID_REQUEST",
-            ) from None
+        except (TimeoutError, aiohttp.ClientError, ValueError) as error:
+            raise error_for_exception(error) from None
 
     async def close(self) -> None:
         for session in (self._session, self._guarded):

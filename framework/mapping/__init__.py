@@ -9,7 +9,8 @@ in :mod:`.directives`):
 * ``{"@template": "Hello {{properties.name}}"}``: text with placeholders;
 * ``{"@liquid": "{{ properties.name | upcase }}"}``: a Liquid template (restricted, limited);
 * ``{"@literal": value}``: ``value``, resolved as a mapping (as upstream);
-* ``{"@if": {"exists" | "blank": m, "then": m, "else": m}}``: a choice;
+* ``{"@if": {"exists" | "blank" | "string": m, "then": m, "else": m}}``: a choice
+  (``string``, ours: the value is a string);
 * ``{"@case": {"operator": "lower" | "upper", "value": m}}``;
 * ``{"@replace": {"pattern": p, "replacement": r, "value": m, ...}}``: plain-text replacing;
 * ``{"@arrayPath": [path, shape]}``: ``shape`` resolved against each item at ``path``;
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 from .base import Resolver
 from .compiler import compile_mapping
-from .helpers import first_of, path
+from .helpers import first_of, first_string_of, path
 from .missing import MISSING
 from .references import referenced_paths
 from .schema import mapping_json_schema
@@ -48,6 +49,7 @@ __all__ = [
     "Resolver",
     "compile_mapping",
     "first_of",
+    "first_string_of",
     "mapping_json_schema",
     "path",
     "referenced_paths",

@@ -9,9 +9,10 @@ from ..errors import MappingError, MappingResolutionError
 from .base import Resolver, constant
 from .directives import DIRECTIVES
 from .directives.transform import transformed
+from .liquid_engine import liquid_budget
 from .missing import MISSING
-from .validate import problems_in
-from .values import child, directive_keys, kind_of, plain_json
+from .validate import checked
+from .values import child, directive_keys, kind_of
 
 INTERNAL_DIRECTIVE = "__segment_internal_directive"
 """A root key whose ``@transform`` is applied to the event before the other root fields."""
@@ -88,8 +89,7 @@ def compile_mapping(mapping: object) -> Resolver:
     The returned resolver takes one event (an object) and returns the mapped value, or
     ``MISSING``. It does no parsing and no validation of the mapping.
     """
-    document = plain_json(mapping)
-    problems = problems_in(document)
+    document, problems = checked(mapping)
     if problems:
         raise MappingError(problems)
     root = Compiler().compile_root(document)
@@ -97,6 +97,7 @@ def compile_mapping(mapping: object) -> Resolver:
     def resolve(event: Mapping[str, Any]) -> Any:
         if type(event) is not dict and not isinstance(event, Mapping):
             raise MappingResolutionError(f"the event must be an object, but it is {kind_of(event)}")
-        return root(event)
+        with liquid_budget():  # one for the whole resolution
+            return root(event)
 
     return resolve

@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import MappingResolutionError
 from .base import Resolver
 from .missing import MISSING
+from .paths import TextSyntaxError
 from .values import kind_of
 
 
@@ -17,7 +18,8 @@ def per_event_text(
 ) -> Resolver:
     """Resolve ``source`` to a string for each event, ``build`` a resolver from it (cached
     per distinct text) and apply it. MISSING or null give MISSING; a non-string, or a text
-    that ``build`` rejects with a ``ValueError``, raises :class:`MappingResolutionError`."""
+    that ``build`` rejects with a :class:`~.paths.TextSyntaxError`, raises
+    :class:`MappingResolutionError` naming the position, never the text (the event's)."""
     cached = lru_cache(maxsize=256)(build)
 
     def resolve_per_event(event: Mapping[str, Any]) -> Any:
@@ -30,8 +32,11 @@ def per_event_text(
             )
         try:
             resolver = cached(text)
-        except ValueError as error:
-            raise MappingResolutionError(f"{location}: {error}") from error
+        except TextSyntaxError as error:
+            raise MappingResolutionError(
+                f"{location}: the {directive} text read from the event does not parse "
+                f"(position {error.position})"
+            ) from error
         return resolver(event)
 
     return resolve_per_event

@@ -7,24 +7,49 @@
 * Rendering limits, instead of upstream's 500 ms render time and 100 MB memory: at most
   :data:`MAX_SIZE` characters of output and of each filter result (the quadratic ``join``
   and ``replace`` are checked before they build theirs), about as many bytes of assigned
-  variables, 1000 loop iterations, 30 nested contexts and blocks. With no loop tags, a
-  1000-character template then renders in bounded time and memory.
+  variables, 1000 loop iterations, 30 nested contexts and blocks.
+* Numbers: a filter given or giving a number beyond :data:`MAX_NUMBER` (a double's range,
+  which upstream's liquidjs computes in) or not a number fails, so chained ``times`` cannot
+  build integers of millions of digits.
+* A step budget per resolution of a mapping (see :func:`liquid_budget`): each filter call
+  spends one unit plus the length of each string, array or range it is given and of what
+  it returns, and each rendering the length of its output; past :data:`WORK_BUDGET` units
+  the rendering fails. With no loop tags, a 1000-character template then renders in
+  bounded time and memory.
+
+A failure is a :class:`LiquidRenderError` whose message never holds a value: the limits'
+and the template's own words, else the kind of failure and where (python-liquid's
+messages may quote values).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sized
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from liquid import BoundTemplate, Environment, Tag
 from liquid.ast import Node
-from liquid.exceptions import FilterError, LiquidError, LiquidSyntaxError
+from liquid.exceptions import (
+    FilterArgumentError,
+    LiquidError,
+    LiquidSyntaxError,
+    ResourceLimitError,
+)
 from liquid.stream import TokenStream
 from liquid.stringify import to_liquid_string
 
 MAX_SIZE = 1_000_000
 """Most characters in a rendering's output, a filter's result or the assigned variables."""
+
+MAX_NUMBER = sys.float_info.max
+"""The largest magnitude of a number a filter is given or gives (about 1.8e308)."""
+
+WORK_BUDGET = 10 * MAX_SIZE
+"""Units of work the renderings of one resolution may spend (see the module)."""
 
 DISABLED_TAGS = frozenset({"case", "for", "include", "layout", "render", "tablerow"})
 DISABLED_FILTERS = frozenset(
@@ -52,9 +77,25 @@ DISABLED_FILTERS = frozenset(
     }
 )
 
+_WORK: ContextVar[list[int]] = ContextVar("liquid_work")
+"""The units the current resolution has left (a one-item list), while one runs."""
+
 
 class LiquidTemplateError(ValueError):
     """A template does not parse, or uses a disabled tag or filter."""
+
+
+class LiquidRenderError(Exception):
+    """A rendering failed; the message names why and where, never a value."""
+
+
+class _Limit(ResourceLimitError):
+    """A limit of this module was reached (its message holds no value)."""
+
+
+class _Refused(FilterArgumentError):
+    """A filter could not be applied; the message, this module's own, holds no value
+    (python-liquid gives it the filter's place)."""
 
 
 class _DisabledTag(Tag):
@@ -70,21 +111,93 @@ class _DisabledTag(Tag):
         raise LiquidSyntaxError(f'tag "{self.name}" is disabled', token=stream.current)
 
 
-def _limited(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    """``function`` whose result may not exceed :data:`MAX_SIZE` (attributes kept)."""
+@contextmanager
+def liquid_budget() -> Iterator[None]:
+    """The renderings inside the block share one :data:`WORK_BUDGET` (the outermost block
+    of nested ones owns it)."""
+    if _WORK.get(None) is not None:
+        yield
+        return
+    token = _WORK.set([WORK_BUDGET])
+    try:
+        yield
+    finally:
+        _WORK.reset(token)
+
+
+def render(template: BoundTemplate, variables: Mapping[str, Any]) -> str:
+    """``template`` rendered with ``variables``, within the limits of the module (in the
+    current :func:`liquid_budget`, or one of its own); :class:`LiquidRenderError`."""
+    with liquid_budget():
+        try:
+            output = template.render(variables)
+            _spend(len(output))
+        except LiquidError as error:
+            raise LiquidRenderError(_failure(error)) from error
+    return output
+
+
+def _spend(units: int) -> None:
+    left = _WORK.get()
+    left[0] -= units
+    if left[0] < 0:
+        raise _Limit(f"the work budget of {WORK_BUDGET} units is spent", token=None)
+
+
+def _failure(error: LiquidError) -> str:
+    """Why rendering failed, and where: words that never hold a value."""
+    if isinstance(error, ResourceLimitError | LiquidSyntaxError | _Refused):
+        reason = str(error.message)
+    else:  # e.g. a comparison of a string with a number
+        reason = "a value cannot be used there"
+    where = error.context()
+    return reason if where is None else f"{reason} (line {where[0]}, column {where[1] + 1})"
+
+
+def _size(value: object) -> int:
+    return len(value) if isinstance(value, Sized) else 0
+
+
+def _out_of_range(value: object) -> bool:
+    """Whether ``value`` is a number beyond :data:`MAX_NUMBER`, or NaN."""
+    return isinstance(value, int | float) and not -MAX_NUMBER <= value <= MAX_NUMBER
+
+
+def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` within the limits of the module (attributes kept): its work spent from
+    the budget, numbers checked, results sized, and its failures worded without values."""
+    size_before = _BEFOREHAND.get(name)
 
     @functools.wraps(function)
-    def limited(*args: Any, **kwargs: Any) -> Any:
-        result = function(*args, **kwargs)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        given = (*args, *kwargs.values())
+        _spend(1 + sum(_size(value) for value in given))
+        if any(_out_of_range(value) for value in given):
+            raise _Limit(f"{name}: numbers must be within ±{MAX_NUMBER:.1e}", token=None)
+        if size_before is not None and size_before(*args, **kwargs) > MAX_SIZE:
+            raise _Limit(f"{name}: the result would be longer than {MAX_SIZE}", token=None)
+        try:
+            result = function(*args, **kwargs)
+        except ResourceLimitError:
+            raise
+        except FilterArgumentError as error:
+            divide = isinstance(error.__cause__, ZeroDivisionError)
+            reason = "division by zero" if divide else "an argument cannot be used"
+            raise _Refused(f"{name}: {reason}", token=None) from error
+        except (LiquidError, ArithmeticError, LookupError, TypeError, ValueError) as error:
+            raise _Refused(f"{name}: it cannot be applied to this value", token=None) from error
         if isinstance(result, str | list | tuple) and len(result) > MAX_SIZE:
-            raise FilterError(f"{name}: the result is longer than {MAX_SIZE}", token=None)
+            raise _Limit(f"{name}: the result is longer than {MAX_SIZE}", token=None)
+        if _out_of_range(result):
+            raise _Limit(f"{name}: numbers must be within ±{MAX_NUMBER:.1e}", token=None)
+        _spend(_size(result))
         return result
 
-    return limited
+    return guarded
 
 
 def _join_size(left: object, separator: object = " ", **_: object) -> int:
-    count = len(left) if isinstance(left, list | tuple) else 1
+    count = len(left) if isinstance(left, Sized) and not isinstance(left, str) else 1
     return len(to_liquid_string(separator, autoescape=False)) * max(count - 1, 0)
 
 
@@ -98,18 +211,6 @@ def _replace_size(value: object, old: object, new: object = "", **_: object) -> 
 
 _BEFOREHAND: dict[str, Callable[..., int]] = {"join": _join_size, "replace": _replace_size}
 """Filters whose result can grow quadratically: its size, computed before building it."""
-
-
-def _checked_first(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    size = _BEFOREHAND[name]
-
-    @functools.wraps(function)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        if size(*args, **kwargs) > MAX_SIZE:
-            raise FilterError(f"{name}: the result would be longer than {MAX_SIZE}", token=None)
-        return function(*args, **kwargs)
-
-    return checked
 
 
 class _Restricted(Environment):
@@ -126,8 +227,7 @@ class _Restricted(Environment):
         for name in DISABLED_FILTERS:
             self.filters.pop(name, None)
         for name, function in list(self.filters.items()):
-            checked = _checked_first(name, function) if name in _BEFOREHAND else function
-            self.filters[name] = _limited(name, checked)
+            self.filters[name] = _guarded(name, function)
 
 
 _ENVIRONMENT = _Restricted()

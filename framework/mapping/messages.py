@@ -33,7 +33,8 @@ def _keys(names: Iterable[object]) -> str:
 def _show(value: object) -> str:
     if value is MISSING:
         return "undefined"
-    return json.dumps(value, ensure_ascii=False, default=repr)
+    # a value of a mapping: JSON data (checked first, by validate.checked)
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, default=repr)
 
 
 def _expected(error: Any) -> str:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..json_text import MAX_INTEGER_DIGITS
 from .missing import MISSING
 
 Step = str | int
@@ -30,14 +31,22 @@ _NAME = re.compile(r"[^.\[\]]+")
 _DIGITS = re.compile(r"[0-9]+")
 
 
-class PathSyntaxError(ValueError):
-    """A path string does not parse; ``position`` is the 0-based offset of the problem."""
+class TextSyntaxError(ValueError):
+    """A path or a template does not parse; ``position`` is the 0-based offset of the
+    problem (what a message about a text read from an event may say of it)."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class PathSyntaxError(TextSyntaxError):
+    """A path string does not parse."""
 
     def __init__(self, path: str, reason: str, position: int) -> None:
         self.path = path
         self.reason = reason
-        self.position = position
-        super().__init__(f"invalid path {path!r}: {reason} at position {position}")
+        super().__init__(f"invalid path {path!r}: {reason} at position {position}", position)
 
 
 def parse_path(text: str) -> Path:
@@ -74,7 +83,13 @@ def _read_name(text: str, pos: int, steps: list[Step]) -> int:
 
 
 def _is_index(name: str) -> bool:
-    return name.isascii() and name.isdigit() and (name == "0" or name[0] != "0")
+    """Whether a dotted key is an index (no list holds more items than 4300 digits count)."""
+    return (
+        name.isascii()
+        and name.isdigit()
+        and (name == "0" or name[0] != "0")
+        and len(name) <= MAX_INTEGER_DIGITS
+    )
 
 
 def _read_bracket(text: str, pos: int, steps: list[Step]) -> int:
@@ -102,6 +117,10 @@ def _read_bracket(text: str, pos: int, steps: list[Step]) -> int:
         match = _DIGITS.match(text, inner)
         if match is None:
             raise PathSyntaxError(text, "expected an index or a quoted key after '['", inner)
+        if len(match.group()) > MAX_INTEGER_DIGITS:
+            raise PathSyntaxError(
+                text, f"an index has more than {MAX_INTEGER_DIGITS} digits", inner
+            )
         steps.append(int(match.group()))
         close = match.end()
     if close >= end or text[close] != "]":

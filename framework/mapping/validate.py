@@ -1,13 +1,23 @@
-"""Check a mapping against the mapping schema; every problem at once, in document order."""
+"""Check a mapping against the mapping schema; every problem at once, in document order.
+
+First, without recursion, that it is JSON data at all: objects and arrays nested at most
+:data:`MAX_DEPTH` deep (ample for any mapping, and so every later step, recursive, stays
+far from Python's recursion limit), no NaN or infinity, no integer of more than 4300
+digits, no lone UTF-16 surrogate. The first such problem is the only one reported.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..errors import Problem
+from ..json_text import json_problem
 from .messages import problem_of
 from .schema import schema_errors
 from .values import child, plain_json
+
+MAX_DEPTH = 32
+"""Objects and arrays nested inside one another in a mapping (its root object counts)."""
 
 
 def validate_mapping(mapping: object) -> list[Problem]:
@@ -16,7 +26,16 @@ def validate_mapping(mapping: object) -> list[Problem]:
     The structure is checked by the schema (:func:`mapping_json_schema`); paths, templates
     and Liquid templates by parsing them. :func:`compile_mapping` runs the same check.
     """
-    return problems_in(plain_json(mapping))
+    return checked(mapping)[1]
+
+
+def checked(mapping: object) -> tuple[Any, list[Problem]]:
+    """``mapping`` as :func:`plain_json` data, and its problems (empty if it is valid)."""
+    problem = json_problem(mapping, max_depth=MAX_DEPTH)
+    if problem is not None:
+        return None, [Problem(problem.pointer or "", problem.reason)]
+    document = plain_json(mapping)
+    return document, problems_in(document)
 
 
 def problems_in(document: Any) -> list[Problem]:

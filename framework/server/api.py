@@ -80,7 +80,9 @@ class SettingsApi:
 
     def dry_run(self, slug: str, body: Body) -> dict[str, Any]:
         """``POST .../dry-run`` ``{"settings", "mappings"?, "event"}`` -> per subscription:
-        matched, the resolved payload, and the request or the coded error."""
+        matched, the resolved payload, and the request or the coded error; a preset off by
+        default runs only when ``mappings`` names its action; ``skipped`` gives the reason
+        when nothing ran (see :mod:`framework.server.tester`)."""
         destination = self._destination(slug)
         settings = _object(body, "settings")
         mappings = _mappings(destination, body.get("mappings", {}))

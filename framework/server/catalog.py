@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from framework.definition import Destination
+from framework.definition import Destination, Preset
 from framework.execute import ActionSubscription, presets_as_subscriptions
 from framework.mapping import MISSING
 from framework.server.errors import ApiError
@@ -27,9 +27,12 @@ def summary(destination: Destination) -> dict[str, Any]:
 
 def details(destination: Destination, schemas_dir: Path) -> dict[str, Any]:
     """Everything the page renders for one destination. The schemas are the committed files
-    (``actions schemas``), so the form shows exactly what is published."""
+    (``actions schemas``), so the form shows exactly what is published. An action's
+    ``subscriptions`` are those it runs once enabled; ``on_by_default`` says whether it
+    needs enabling (its mapping sent) first."""
     folder = f"destinations/{destination.slug}"
-    subscriptions = tester_subscriptions(destination, {})
+    everything: dict[str, dict[str, Any]] = {slug: {} for slug in destination.actions}
+    subscriptions = tester_subscriptions(destination, everything)
     return {
         **summary(destination),
         "authentication": destination.authentication is not None,
@@ -42,6 +45,7 @@ def details(destination: Destination, schemas_dir: Path) -> dict[str, Any]:
                 "schema": committed_schema(schemas_dir, f"{folder}/actions/{slug}.schema.json"),
                 "mapping": default_mapping(destination, slug),
                 "subscriptions": [s.subscription for s in subscriptions if s.action == slug],
+                "on_by_default": on_by_default(destination, slug),
             }
             for slug, action in destination.actions.items()
         ],
@@ -76,13 +80,26 @@ def default_mapping(destination: Destination, slug: str) -> dict[str, Any]:
     return mapping
 
 
+def off_presets(destination: Destination, slug: str) -> list[Preset]:
+    """The presets of action ``slug`` that are off by default (``enabled=False``)."""
+    return [p for p in destination.presets if p.action == slug and not p.enabled]
+
+
+def on_by_default(destination: Destination, slug: str) -> bool:
+    """Whether action ``slug`` runs without the user enabling it: false when its presets are
+    all off by default (it runs only once the mappings name it)."""
+    presets = [p for p in destination.presets if p.action == slug]
+    return not presets or any(p.enabled for p in presets)
+
+
 def tester_subscriptions(
     destination: Destination, mappings: Mapping[str, Mapping[str, Any]]
 ) -> list[ActionSubscription]:
-    """The destination's presets (with ``mappings``, action slug -> mapping, over theirs),
-    then, for an action that no preset runs, its default subscription if it has one."""
+    """The destination's presets (with ``mappings``, action slug -> mapping, over theirs;
+    a preset off by default only when ``mappings`` names its action), then, for an action
+    that no preset is declared for, its default subscription if it has one."""
     subscriptions = presets_as_subscriptions(destination, mappings)
-    covered = {subscription.action for subscription in subscriptions}
+    covered = {preset.action for preset in destination.presets}
     for slug, action in destination.actions.items():
         if slug not in covered and action.default_subscription is not None:
             subscriptions.append(

@@ -9,7 +9,10 @@ too: browsers and Segment's libraries send a length), 413 past the body limit (r
 Content-Length, before the body is read), 415 for a body that is not
 ``application/json`` (so no other site's form can post to it; the ingress's calls,
 authenticated by a write key, take any type and read their own bodies). A bug answers 500
-``INTERNAL_ERROR``. The log has one line per request (method, path without query, status)
+``INTERNAL_ERROR``. On the ingress's call paths (``/v1/track``, …) every refusal has the
+ingress's Segment shape ``{"code", "message", "error": {...}}``, and a body past the limit
+is 400 ``TOO_LARGE`` naming Segment's 500 KB limit (Segment's libraries retry a 413
+forever). The log has one line per request (method, path without query, status)
 and never a body, a query string or an exception message, so never a secret.
 
 The API's operations are synchronous and some send requests through the engine (a
@@ -26,20 +29,19 @@ import logging
 import traceback
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from framework.delivery.intake import MAX_BATCH_BYTES, TOO_LARGE
 from framework.engine.loop import engine_loop
 from framework.json_text import JsonTextError, parse_json
 from framework.server.api import SettingsApi
 from framework.server.errors import ApiError, bad_request, not_found
+from framework.server.ingress import CALL_PATHS, Ingress, refusal
 from framework.server.routes import Response, Router, error_response
 from framework.web import WebServer
-
-if TYPE_CHECKING:
-    from framework.server.ingress import Ingress
 
 logger = logging.getLogger("framework.server")
 
@@ -105,12 +107,13 @@ class SettingsServer:
         try:
             response = await self._respond(request, path)
         except ApiError as error:
-            response = error_response(error)
+            response = self._refusal(path, error)
         except Exception as error:  # a bug must answer 500, and log no message (secrets)
             frames = "".join(traceback.format_tb(error.__traceback__))
             name = type(error).__name__
             logger.error("%s %s failed: %s\n%s", request.method, path, name, frames)
-            response = error_response(ApiError(500, "INTERNAL_ERROR", f"internal error ({name})"))
+            bug = ApiError(500, "INTERNAL_ERROR", f"internal error ({name})")
+            response = self._refusal(path, bug)
         logger.info("%s %s %s", request.method, path, response.status)
         headers = {**_HEADERS, **response.headers, "Content-Type": response.content_type}
         return web.Response(status=response.status, body=response.body, headers=headers)
@@ -122,14 +125,14 @@ class SettingsServer:
             raise not_found(f"no such page or endpoint: {path}")
         if allowed != request.method:
             error = ApiError(405, "METHOD_NOT_ALLOWED", f"{path} answers {allowed} only")
-            return error_response(error, {"Allow": allowed})
+            return self._refusal(path, error, {"Allow": allowed})
         ingress = self._router.ingress
         if ingress is not None and ingress.allowed(path) is not None:
-            raw = await self._body(request) if request.method == "POST" else b""
+            raw = await self._body(request, path) if request.method == "POST" else b""
             return await ingress.dispatch(path, request.headers, raw)
         if request.method == "POST":
             _require_json(request.headers)
-            raw = await self._body(request)
+            raw = await self._body(request, path)
         else:
             raw = b""
         loop = asyncio.get_running_loop()
@@ -138,6 +141,18 @@ class SettingsServer:
     def _operate(self, method: str, path: str, raw: bytes) -> Response:
         """The API's answer (in a thread of the pool)."""
         return self._router.dispatch(method, path, _parse(raw) if method == "POST" else {})
+
+    def _is_call(self, path: str) -> bool:
+        """Whether ``path`` is one of the ingress's Tracking API calls."""
+        return self._router.ingress is not None and path in CALL_PATHS
+
+    def _refusal(
+        self, path: str, error: ApiError, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """``error``'s response: in the ingress's shape on its call paths."""
+        if self._is_call(path):
+            return refusal(error.status, error.code, error.message, headers or {})
+        return error_response(error, headers)
 
     def _check_host(self, host: str | None) -> None:
         """A loopback server answers only requests addressed to a loopback name, so a page
@@ -153,12 +168,20 @@ class SettingsServer:
                 403, "FORBIDDEN_HOST", "this server answers requests addressed to localhost only"
             )
 
-    async def _body(self, request: web.BaseRequest) -> bytes:
+    async def _body(self, request: web.BaseRequest, path: str) -> bytes:
         """The request's body bytes, within the size limit (refused before reading when its
         Content-Length is past it). aiohttp has already refused a malformed length."""
         length = request.content_length
         if "Transfer-Encoding" in request.headers or length is None:
             raise ApiError(411, "LENGTH_REQUIRED", "send the body with a Content-Length")
+        if length > self._max_body and self._is_call(path):
+            raise ApiError(
+                400,
+                TOO_LARGE,
+                f"the request body is {length} bytes, more than this server reads "
+                f"({self._max_body}); Segment's limit is {MAX_BATCH_BYTES} bytes "
+                f"({MAX_BATCH_BYTES // 1024} KB)",
+            )
         if length > self._max_body:
             raise ApiError(
                 413,

@@ -4,12 +4,15 @@ a delivery runtime (``actions serve --config FILE``)::
     POST /v1/track | identify | page | screen | group | alias | batch
     GET  /metrics                                   Prometheus text format
 
-A call answers ``200 {"success": true}`` once its events are durably queued; a refusal is
-``{"error": {"code", "message"}}`` with 400 (malformed JSON, an invalid event), 401 (no or
-an unknown write key), 413 (past Segment's size limits) or 503 with ``Retry-After`` (the
-queue cannot store them now, as when Redis is down: nothing was stored). Any Content-Type
-is accepted (browsers send ``text/plain``); the write key authenticates the call. Both are
-awaited on the server's event loop.
+A call answers ``200 {"success": true}`` once its valid events are durably queued (the
+invalid events of a batch are dropped one by one, see :mod:`framework.delivery.intake`); a
+refusal is 400 (malformed JSON, past Segment's size limits, a single call's invalid event),
+401 (no or an unknown write key) or 503 with ``Retry-After`` (the queue cannot store the
+events now, as when Redis is down: nothing was stored). Its body is ``{"code", "message",
+"error": {"code", "message"}}``: the top-level pair is what segment-analytics-python reads
+(the Node libraries read only the status), ``error`` the settings server's usual shape. Any
+Content-Type is accepted (browsers send ``text/plain``); the write key authenticates the
+call. Both are awaited on the server's event loop.
 """
 
 from __future__ import annotations
@@ -20,8 +23,7 @@ from typing import Protocol
 from framework.delivery.intake import CALLS, IntakeError
 from framework.delivery.metrics import CONTENT_TYPE
 from framework.delivery.queue import QueueUnavailable
-from framework.server.errors import ApiError
-from framework.server.routes import Response, error_response, json_response
+from framework.server.routes import Response, json_response
 
 CALL_PATHS = {f"/v1/{call}": call for call in CALLS}
 METRICS_PATH = "/metrics"
@@ -66,8 +68,16 @@ class Ingress:
             )
         except IntakeError as error:
             extra = {"WWW-Authenticate": 'Basic realm="actions"'} if error.status == 401 else {}
-            return error_response(ApiError(error.status, error.code, error.message), extra)
+            return refusal(error.status, error.code, error.message, extra)
         except QueueUnavailable as error:  # Segment's libraries retry a 503
             retry = {"Retry-After": str(QUEUE_RETRY_AFTER)}
-            return error_response(ApiError(503, error.code, error.message), retry)
+            return refusal(503, error.code, error.message, retry)
         return json_response(200, {"success": True})
+
+
+def refusal(status: int, code: str, message: str, headers: Mapping[str, str]) -> Response:
+    """A refusal as Segment's libraries read it (see the module)."""
+    answer = json_response(
+        status, {"code": code, "message": message, "error": {"code": code, "message": message}}
+    )
+    return Response(answer.status, answer.body, answer.content_type, dict(headers))

@@ -17,13 +17,13 @@ and, with a delivery runtime (``actions serve --config``), the ingress of
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from framework.json_text import JsonTextError, dump_json, located
 from framework.server.api import Body, SettingsApi
 from framework.server.errors import ApiError, not_found
 
@@ -52,8 +52,13 @@ class Response:
 
 
 def json_response(status: int, document: Any) -> Response:
-    """A JSON response (UTF-8, not ASCII-escaped)."""
-    body = json.dumps(document, ensure_ascii=False).encode()
+    """A JSON response (UTF-8, not ASCII-escaped); a 422 ``RESULT_NOT_JSON`` error naming
+    the place of what JSON cannot hold (NaN, Infinity, a lone surrogate) instead."""
+    try:
+        body = dump_json(document).encode()
+    except JsonTextError as error:
+        reason = located(error.reason, error.pointer or "")
+        raise ApiError(422, "RESULT_NOT_JSON", f"the result cannot be shown: {reason}") from None
     return Response(status, body, "application/json")
 
 

@@ -23,6 +23,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
+from framework.json_text import MAX_INTEGER_DIGITS
 from framework.subscriptions.nodes import And, Comparison, Field, FunctionCall, Node, Not, Or
 
 __all__ = ["Predicate", "compile_glob", "compile_node"]
@@ -79,9 +80,7 @@ def _compile_getter(field: Field) -> _Getter:
 
         return get_top
 
-    steps = tuple(
-        (name, int(name) if name.isascii() and name.isdigit() else None) for name in field.path
-    )
+    steps = tuple((name, _index(name)) for name in field.path)
 
     def get_path(event: Mapping[str, Any]) -> Any:
         current: Any = event
@@ -100,6 +99,12 @@ def _compile_getter(field: Field) -> _Getter:
         return current
 
     return get_path
+
+
+def _index(name: str) -> int | None:
+    """The list index a name of digits stands for (none past 4300 digits: no list is that long)."""
+    digits = name.isascii() and name.isdigit() and len(name) <= MAX_INTEGER_DIGITS
+    return int(name) if digits else None
 
 
 # -- comparisons -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from framework.errors import SubscriptionSyntaxError
+from framework.json_text import MAX_INTEGER_DIGITS
 
 __all__ = ["KEYWORDS", "Token", "TokenKind", "number_value", "tokenize"]
 
@@ -77,7 +78,7 @@ class Token:
         if self.kind is TokenKind.PATH:
             return f"field {self.text!r}"
         if self.kind in (TokenKind.STRING, TokenKind.NUMBER):
-            return f"{self.kind.value} {self.text}"
+            return f"a {self.kind.value}"  # a value: never repeated
         if self.kind is TokenKind.OPERATOR:
             return f"operator {self.text!r}"
         return f"{self.text!r}"
@@ -93,11 +94,14 @@ def tokenize(source: str) -> list[Token]:
 
 
 def number_value(text: str) -> int | float | None:
-    """The number that ``text`` spells in FQL (``-12``, ``0.5``, ``1e3``), else ``None``."""
+    """The number that ``text`` spells in FQL (``-12``, ``0.5``, ``1e3``), else ``None``.
+    An integer of more than 4300 digits is read as a double (infinite), as JavaScript does."""
     found = _NUMBER.fullmatch(text)
     if found is None:
         return None
-    return float(text) if found.group(1) or found.group(2) else int(text)
+    if found.group(1) or found.group(2) or len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        return float(text)
+    return int(text)
 
 
 def _is_name_char(char: str) -> bool:
@@ -195,12 +199,7 @@ class _Lexer:
         if end < len(self.source) and (
             _is_name_char(self.source[end]) or self.source[end] in ".\\"
         ):
-            stop = end
-            while stop < len(self.source) and (
-                _is_name_char(self.source[stop]) or self.source[stop] == "."
-            ):
-                stop += 1
-            raise self.error(f"invalid number {self.source[start:stop]!r}", start)
+            raise self.error("invalid number", start)
         text = found.group()
         self.tokens.append(Token(TokenKind.NUMBER, text, start, literal=number_value(text)))
         return end

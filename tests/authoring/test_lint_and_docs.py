@@ -101,8 +101,12 @@ def test_the_perkville_page_is_a_catalog_page() -> None:
         "| `api_key` | API Key | secret | yes | — |",
         "| `send_email` | Send email | boolean | yes | `false` |",
         "| Track | yes |",
-        "| Identify | no |",
-        '| Award Points | `award_points` | `type = "track"` |',
+        "| Identify | yes, by a preset off by default |",
+        "| Page | no |",
+        "| Preset | Action | Subscription | On by default |",
+        '| Award Points | `award_points` | `type = "track"` | yes |',
+        '| Award Perk for Audience | `award_perk_for_audience` | `type = "identify"` | no |',
+        "`ACTIONS_ENDPOINT_PERKVILLE`",
         "### Award Points (`award_points`)",
         '| `event_name` | Event name | string | yes | `{"@path": "$.event"}` |',
     ):
@@ -122,6 +126,25 @@ def test_supported_methods_come_from_the_subscriptions(
     preset = Preset(name="P", subscription=subscription, action="send")
     destination = make_test_destination(presets=[preset], action={"default_subscription": None})
     assert supported_methods(destination) == methods
+
+
+def test_a_method_only_a_preset_off_by_default_selects_is_not_on_by_default() -> None:
+    presets = [
+        Preset(name="On", subscription='type = "track"', action="send"),
+        Preset(name="Off", subscription='type = "identify"', action="send", enabled=False),
+    ]
+    destination = make_test_destination(presets=presets, action={"default_subscription": None})
+    assert supported_methods(destination) == {"track", "identify"}
+    assert supported_methods(destination, by_default=True) == {"track"}
+    page = render_page(destination)
+    assert "| Track | yes |" in page
+    assert "| Identify | yes, by a preset off by default |" in page
+    assert '| Off | `send` | `type = "identify"` | no |' in page
+
+
+def test_the_endpoint_variable_is_named_as_the_command_line_reads_it() -> None:
+    page = render_page(make_test_destination(slug="my-dest", base_url="https://x.example"))
+    assert "`ACTIONS_ENDPOINT_MY-DEST`" in page
 
 
 def test_table_cells_escape_pipes() -> None:

@@ -17,7 +17,7 @@ from tests.local_server import local_server
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 EXAMPLES = ROOT / "examples" / "perkville"
-KEYS = ["message_id", "action", "status", "request", "error"]
+KEYS = ["message_id", "action", "status", "request", "error", "reason"]
 
 
 def shared(name: str) -> Path:
@@ -96,6 +96,9 @@ def test_shared_fixtures_dry_run_json(capsys: pytest.CaptureFixture[str]) -> Non
     }
     skipped = lines[9]
     assert (skipped["action"], skipped["request"], skipped["error"]) == (None, None, None)
+    assert skipped["reason"].startswith("Perkville takes track events.")
+    assert "Award Perk for Audience" in skipped["reason"]
+    assert all(line["reason"] is None for line in lines if line["status"] != "skipped")
     first = lines[0]["request"]
     assert first["method"] == "POST"
     assert first["url"] == "https://api.perkville.com/v2/transactions/"
@@ -148,7 +151,22 @@ def test_all_good_events_exit_zero(capsys: pytest.CaptureFixture[str], tmp_path:
             id="wrong type",
         ),
         pytest.param("{not json", "is not valid JSON", id="not json"),
-        pytest.param('{"api_key": NaN}', "is not valid JSON: NaN is not valid JSON", id="NaN"),
+        pytest.param(
+            '{"api_key": NaN}',
+            "is not valid JSON: a number is not a finite double (NaN, Infinity or out of range)"
+            " at /api_key",
+            id="NaN",
+        ),
+        pytest.param(
+            '{"api_key": "\\udce9"}',
+            "is not valid JSON: a string holds a lone UTF-16 surrogate at /api_key",
+            id="lone surrogate",
+        ),
+        pytest.param(
+            '{"business_id": ' + "1" * 4301 + "}",
+            "is not valid JSON: an integer has more than 4300 digits at /business_id",
+            id="long integer",
+        ),
     ],
 )
 def test_settings_errors_exit_2_naming_the_setting(
@@ -289,7 +307,10 @@ def test_table_output_shows_requests_errors_and_a_summary(
     assert "POST https://api.perkville.com/v2/transactions/" in out
     assert '"quantity": -9.99' in out
     assert "EVENT_NOT_ALLOWLISTED" in out
-    assert "no subscription matched" in out
+    [skipped] = [line for line in out.splitlines() if line.startswith("demo-10 ")]
+    assert "skipped   Perkville takes track events." in skipped
+    assert "Award Perk for Audience" in skipped
+    assert "no subscription matched" not in out
     assert out.rstrip().endswith("11 results: 6 dry_run, 4 failed, 1 skipped")
     assert "demo-api-key-0000" not in out
 
@@ -299,7 +320,7 @@ def test_delivery_to_a_local_endpoint(
 ) -> None:
     event = {"type": "track", "event": "Checked In", "messageId": "m1", "email": "a@x.io"}
     events = write(tmp_path, "events.ndjson", json.dumps(event))
-    monkeypatch.setattr(sys, "stdin", io.StringIO(events.read_text()))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(events.read_bytes())))
     with local_server() as server:
         code, [line], _ = send_examples(
             capsys,
@@ -370,11 +391,34 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)
     [perkville] = [d for d in listing["destinations"] if d["slug"] == "perkville"]
-    assert perkville["actions"] == {"award_points": "Award Points"}
+    assert perkville["actions"] == {
+        "award_points": "Award Points",
+        "award_perk_for_audience": "Award Perk for Audience",
+    }
     assert perkville["presets"] == [
-        {"name": "Award Points", "action": "award_points", "subscription": 'type = "track"'}
+        {
+            "name": "Award Points",
+            "action": "award_points",
+            "subscription": 'type = "track"',
+            "enabled": True,
+        },
+        {
+            "name": "Award Perk for Audience",
+            "action": "award_perk_for_audience",
+            "subscription": 'type = "identify"',
+            "enabled": False,
+        },
     ]
     assert perkville["origin"] == "built-in destinations.perkville"
+
+
+def test_list_marks_a_preset_that_is_off_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    presets = [line for line in capsys.readouterr().out.splitlines() if "preset  " in line]
+    [track] = [line for line in presets if "award_points when" in line]
+    [engage] = [line for line in presets if "award_perk_for_audience when" in line]
+    assert "off by default" not in track
+    assert engage.endswith("(off by default: enable with a mapping for its action)")
 
 
 def test_console_script_reads_standard_input() -> None:

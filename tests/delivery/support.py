@@ -1,5 +1,5 @@
 """What the delivery tests share: secrets that are easy to search for, a configuration
-file, events, a bounded wait, and an ingress served in this process."""
+file, events, the bounded wait of tests/waiting.py, and an ingress served in this process."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from framework.delivery.runtime import Runtime
 from framework.engine.loop import engine_loop
 from framework.server import SettingsApi, SettingsServer
 from framework.server.ingress import Ingress
+from tests.waiting import HANG_GUARD, wait_for  # noqa: F401 (the delivery tests import it here)
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "pk_live_SECRET_9f8e7d6c"  # distinctive: a leak is found by a substring search
@@ -102,16 +102,6 @@ def post_batch(runtime: Runtime, events: list[dict[str, Any]]) -> int:
     return engine_loop().run(call)
 
 
-def wait_for(done: Callable[[], bool], seconds: float = 60.0, what: str = "condition") -> None:
-    """Poll ``done`` every 10 ms for at most ``seconds``; fail saying ``what`` if it never
-    holds (a bound, not a measurement: the tests assert outcomes, never durations)."""
-    deadline = time.monotonic() + seconds
-    while not done():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what} after {seconds} s")
-        time.sleep(0.01)
-
-
 def drained(queue: Queue) -> bool:
     """Nothing left in the queue."""
     return sum(queue.depth().values()) == 0
@@ -144,7 +134,7 @@ def actions(*argv: str) -> Iterator[subprocess.Popen[str]]:
         yield process
     finally:
         process.kill()
-        process.wait(timeout=30)
+        process.wait(timeout=HANG_GUARD)
         assert process.stdout is not None
         process.stdout.close()
 

@@ -73,10 +73,11 @@ def test_dlq_needs_a_queue_and_valid_times(capsys: pytest.CaptureFixture[str]) -
 def test_stopping_the_workers_finishes_the_delivery_under_way(make_runtime: MakeRuntime) -> None:
     slow = Faults(rate=1.0, kinds=("applied_slow",), slow_seconds=0.3)  # 0.3 s per delivery
     with PerkvilleSandbox(SETTINGS, faults=slow) as sandbox:
-        runtime = make_runtime(sandbox.url, concurrency=1, timeout="5s")
+        runtime = make_runtime(sandbox.url, concurrency=1, timeout="120s")
         events = [order(n) for n in range(10)]
         post_batch(runtime, events)
-        wait_for(lambda: sandbox.injected() != {}, what="the first delivery to start")
+        # applied, not just drawn a fault: the sandbox counts the fault first
+        wait_for(lambda: sandbox.applied() > 0, what="the first delivery to be applied")
         assert runtime.pool is not None
         before = sandbox.applied()
         engine_loop().run(runtime.pool.stop())  # one delivery under way (concurrency 1)

@@ -29,7 +29,7 @@ VALUES = st.one_of(
 EVENTS = st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=8)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(EVENTS, st.sampled_from(EVENT_TYPES))
 def test_the_fast_check_agrees_with_the_validator(event: dict[str, Any], kind: str) -> None:
     event.setdefault("type", kind)

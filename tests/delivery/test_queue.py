@@ -36,6 +36,10 @@ from framework.delivery.sqlite_queue import SqliteQueue
 from framework.engine.loop import engine_loop
 
 LEASE = 0.3  # seconds: the lease tests wait it out for real (Redis measures idle time)
+# A claim that must find nothing to take over: SQLite is asked at the time of the last claim
+# (its lease has not ended then), Redis for entries idle this long, so a machine too busy
+# to make the next call within LEASE cannot end a lease early
+NOT_YET = 3600.0
 
 
 def message(message_id: str, routes: tuple[str, ...] = ("d/a",)) -> Message:
@@ -96,16 +100,18 @@ def test_forgetting_old_messages_lets_them_in_again(queue: Queue) -> None:
 
 def test_an_item_in_flight_is_claimed_again_only_after_its_lease(queue: Queue) -> None:
     queue.enqueue([message("m1")])
-    [first] = queue.claim(10, lease=LEASE, now=time.time())
-    assert queue.claim(10, lease=LEASE, now=time.time()) == []
-    time.sleep(LEASE + 0.1)  # the first worker died
-    [again] = queue.claim(10, lease=LEASE, now=time.time())
+    claimed_at = time.time()
+    [first] = queue.claim(10, lease=LEASE, now=claimed_at)
+    assert queue.claim(10, lease=NOT_YET, now=claimed_at) == []
+    time.sleep(LEASE + 0.1)  # the first worker died: its lease runs out (what is tested)
+    claimed_at = time.time()
+    [again] = queue.claim(10, lease=LEASE, now=claimed_at)
     assert (again.id, again.attempts) == (first.id, 2)
     stale = Retry(first, time.time() + 100, "TIMEOUT", "late")
     queue.complete([stale], now=time.time())  # reported after the lease: ignored
     queue.release([first], now=time.time())  # likewise
     assert queue.depth() == {"queued": 0, "in_flight": 1, "retry_scheduled": 0}
-    assert queue.claim(10, lease=LEASE, now=time.time()) == []
+    assert queue.claim(10, lease=NOT_YET, now=claimed_at) == []
     queue.complete([Delivered(again)], now=time.time())
     assert sum(queue.depth().values()) == 0
 
@@ -205,8 +211,8 @@ def test_a_redis_worker_takes_over_what_another_left_pending(redis_url: str) -> 
     try:
         gone.enqueue([message("m1"), message("m2")])
         taken = gone.claim(10, lease=LEASE, now=time.time())
-        assert other.claim(10, lease=LEASE, now=time.time()) == []
-        time.sleep(LEASE + 0.1)
+        assert other.claim(10, lease=NOT_YET, now=time.time()) == []
+        time.sleep(LEASE + 0.1)  # gone's lease runs out (what is tested)
         again = other.claim(10, lease=LEASE, now=time.time())
         assert [(i.id, i.attempts) for i in again] == [(i.id, 2) for i in taken]
         gone.complete([Dead(taken[0], "TIMEOUT", "late", "exhausted")], now=time.time())

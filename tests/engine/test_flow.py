@@ -37,6 +37,14 @@ def run(coroutine: object) -> object:
     return engine_loop().run(coroutine)  # type: ignore[arg-type]
 
 
+async def let_every_task_run_as_far_as_it_can() -> None:
+    """Give the other tasks on this loop turns until each waits on something: turns of the
+    loop, not time, so the same on a busy machine. (Each blocked request here needs one or
+    two turns; twenty is the margin.)"""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
 def test_a_rate_limit_spaces_request_starts_evenly() -> None:
     clock = VirtualClock()
     flow = FlowControl(FlowLimits(rate=50), clock=clock, sleep=clock.sleep)
@@ -67,8 +75,7 @@ def test_the_in_flight_limit_holds() -> None:
                 await release.wait()
 
         tasks = [asyncio.create_task(request()) for _ in range(10)]
-        for _ in range(20):  # let every task run as far as it can
-            await asyncio.sleep(0)
+        await let_every_task_run_as_far_as_it_can()
         waiting_at_limit = flow.in_flight
         release.set()
         await asyncio.gather(*tasks)
@@ -86,11 +93,13 @@ def test_a_pause_holds_everyone_back_and_one_probe_goes_first() -> None:
 
     async def scenario() -> None:
         flow.throttle(2.0)
+        probe_sent = asyncio.Event()
         probe_answered = asyncio.Event()
 
         async def probe() -> None:
             async with flow.slot():
                 order.append("probe sent")
+                probe_sent.set()
                 await probe_answered.wait()
                 order.append("probe answered")
 
@@ -99,11 +108,9 @@ def test_a_pause_holds_everyone_back_and_one_probe_goes_first() -> None:
                 order.append(name)
 
         first = asyncio.create_task(probe())
-        for _ in range(5):
-            await asyncio.sleep(0)
+        await probe_sent.wait()
         others = [asyncio.create_task(other(f"request {n}")) for n in range(3)]
-        for _ in range(20):
-            await asyncio.sleep(0)
+        await let_every_task_run_as_far_as_it_can()
         assert order == ["probe sent"], "the others wait for the probe's answer"
         probe_answered.set()
         await asyncio.gather(first, *others)

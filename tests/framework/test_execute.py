@@ -58,7 +58,14 @@ def test_an_event_matching_no_subscription_is_skipped() -> None:
     with runner(transport) as run:
         results = run.process(event)
     assert [result.to_json() for result in results] == [
-        {"message_id": "m-1", "action": None, "status": "skipped", "request": None, "error": None}
+        {
+            "message_id": "m-1",
+            "action": None,
+            "status": "skipped",
+            "request": None,
+            "error": None,
+            "reason": "no subscription matched",
+        }
     ]
     assert transport.requests == []
 

@@ -157,6 +157,8 @@ REFUSED = [
     pytest.param(field(), True, LAX, "expected a string, got boolean", id="string: boolean"),
     pytest.param(field(), {"a": 1}, LAX, "expected a string, got object", id="string: object"),
     pytest.param(field(), [1], LAX, "expected a string, got array", id="string: array"),
+    pytest.param(field(), math.inf, LAX, "expected a finite number", id="string: inf"),
+    pytest.param(field(), math.nan, LAX, "expected a finite number", id="string: nan"),
     pytest.param(field(type="secret"), 123, STRICT, "expected a string", id="secret: number"),
     # number
     pytest.param(field(type="number"), "5", STRICT, "expected a number, got string", id="strict"),
@@ -190,6 +192,21 @@ REFUSED = [
     pytest.param(field(type="number"), math.nan, STRICT, "expected a finite number", id="nan"),
     pytest.param(field(type="number"), math.inf, LAX, "expected a finite number", id="inf"),
     pytest.param(field(type="number"), -math.inf, LAX, "expected a finite number", id="-inf"),
+    pytest.param(
+        field(type="number"),
+        "7" * 4301,
+        LAX,
+        "expected a number of at most 4300 digits",
+        id="4301 digits",
+    ),
+    pytest.param(
+        field(type="integer"),
+        "-" + "7" * 4301,
+        LAX,
+        "expected a number of at most 4300 digits",
+        id="-4301 digits",
+    ),
+    pytest.param(field(type="number"), "7" * 4301 + ".5", LAX, "expected a finite number"),
     pytest.param(field(type="number"), True, LAX, "expected a number, got boolean", id="bool"),
     pytest.param(field(type="number"), [1], LAX, "expected a number, got array", id="list"),
     # integer

@@ -27,6 +27,8 @@ def test_every_destination_action_and_variant_by_default() -> None:
     assert ids(generated_cases(REGISTERED)) == [
         "perkville-award_points-required",
         "perkville-award_points-all",
+        "perkville-award_perk_for_audience-required",
+        "perkville-award_perk_for_audience-all",
         "test-send-required",
         "test-send-all",
     ]
@@ -38,7 +40,12 @@ def test_selecting_by_slug_and_by_package() -> None:
         "test-send-all",
     ]
     by_package = generated_cases(REGISTERED, packages=["destinations"])
-    assert ids(by_package) == ["perkville-award_points-required", "perkville-award_points-all"]
+    assert ids(by_package) == [
+        "perkville-award_points-required",
+        "perkville-award_points-all",
+        "perkville-award_perk_for_audience-required",
+        "perkville-award_perk_for_audience-all",
+    ]
     assert by_package[0].destination is perkville
 
 

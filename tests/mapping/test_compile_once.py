@@ -67,7 +67,7 @@ EXPECTED = {
 FORBIDDEN = (
     "framework.mapping.validate.validate_mapping",
     "framework.mapping.validate.problems_in",
-    "framework.mapping.compiler.problems_in",
+    "framework.mapping.compiler.checked",
     "framework.mapping.schema._validator",
     "framework.mapping.compiler.Compiler.compile",
     "framework.mapping.paths.parse_path",

@@ -51,23 +51,34 @@ def test_literal_directives_are_checked() -> None:
 
 # --- @if -----------------------------------------------------------------------------------
 
-EVENT = {"zero": 0, "false": False, "null": None, "empty": "", "space": " ", "text": "t"}
+EVENT = {
+    "zero": 0,
+    "false": False,
+    "null": None,
+    "empty": "",
+    "space": " ",
+    "text": "t",
+    "object": {"a": "t"},
+    "list": ["t"],
+}
 
 
 @pytest.mark.parametrize(
-    ("key", "exists", "not_blank"),
+    ("key", "exists", "not_blank", "string"),
     [
-        ("zero", True, True),
-        ("false", True, True),
-        ("null", False, False),
-        ("empty", True, False),
-        ("space", True, True),
-        ("text", True, True),
-        ("absent", False, False),
+        ("zero", True, True, False),
+        ("false", True, True, False),
+        ("null", False, False, False),
+        ("empty", True, False, True),
+        ("space", True, True, True),
+        ("text", True, True, True),
+        ("object", True, True, False),
+        ("list", True, True, False),
+        ("absent", False, False, False),
     ],
 )
-def test_if_conditions(key: str, exists: bool, not_blank: bool) -> None:
-    for condition, expected in (("exists", exists), ("blank", not_blank)):
+def test_if_conditions(key: str, exists: bool, not_blank: bool, string: bool) -> None:
+    for condition, expected in (("exists", exists), ("blank", not_blank), ("string", string)):
         mapping = {"@if": {condition: {"@path": f"$.{key}"}, "then": "T", "else": "F"}}
         assert compile_mapping(mapping)(EVENT) == ("T" if expected else "F")
 
@@ -88,8 +99,14 @@ def test_if_branches_are_resolved_lazily() -> None:
 @pytest.mark.parametrize(
     ("argument", "locations", "words"),
     [
-        ({"then": 1}, ["/@if"], "exactly one of the keys 'exists', 'blank', but it has none"),
+        (
+            {"then": 1},
+            ["/@if"],
+            "exactly one of the keys 'exists', 'blank', 'string', but it has none",
+        ),
         ({"exists": 1, "blank": 1}, ["/@if"], "but it has the keys 'exists', 'blank'"),
+        ({"string": 1, "exists": 1}, ["/@if"], "but it has the keys 'exists', 'string'"),
+        ({"string": {"@nope": 1}}, ["/@if/string"], "@nope"),
         ({"exists": 1, "than": 2}, ["/@if"], "unknown key 'than' (allowed: blank, else"),
         ("$.a", ["/@if"], "but it is a string"),
         ({"@path": "$.a"}, ["/@if", "/@if"], "unknown key '@path'"),
@@ -149,8 +166,11 @@ def test_template_from_a_directive() -> None:
     assert resolve({}) == {}
     with pytest.raises(MappingResolutionError, match="/x/@template"):
         resolve({"tpl": 3})
-    with pytest.raises(MappingResolutionError, match="empty placeholder"):
-        resolve({"tpl": "{{ }}"})
+    with pytest.raises(MappingResolutionError) as raised:
+        resolve({"tpl": "Hi {{ }}"})
+    assert raised.value.message == (
+        "/x/@template: the @template text read from the event does not parse (position 3)"
+    ), "the event's text is not repeated"
 
 
 @pytest.mark.parametrize(

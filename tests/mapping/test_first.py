@@ -1,4 +1,4 @@
-"""``@first`` (our extension) and the ``first_of`` / ``path`` helpers."""
+"""``@first`` (our extension) and the ``first_of`` / ``first_string_of`` / ``path`` helpers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from framework.mapping import MISSING, compile_mapping, first_of, path, validate_mapping
+from framework.mapping import (
+    MISSING,
+    compile_mapping,
+    first_of,
+    first_string_of,
+    path,
+    referenced_paths,
+    validate_mapping,
+)
 from framework.mapping.values import has_value
 
 EMAIL = first_of("$.email", "$.properties.email", "$.context.traits.email")
@@ -100,3 +108,50 @@ def test_validation(mapping: Any, location: str, words: str) -> None:
 def test_has_value_agrees_with_first(value: Any) -> None:
     resolved = compile_mapping({"@first": [{"@literal": value}]})({})
     assert has_value(value) == (resolved is not MISSING)
+
+
+# --- first_string_of: @first over @if "string" ------------------------------------------
+
+STRING_EMAIL = first_string_of("$.email", "$.properties.email", "$.context.traits.email")
+
+
+def test_first_string_of_builds_first_over_string_conditions() -> None:
+    assert first_string_of("$.a", "$.b") == {
+        "@first": [
+            {"@if": {"string": {"@path": "$.a"}, "then": {"@path": "$.a"}}},
+            {"@if": {"string": {"@path": "$.b"}, "then": {"@path": "$.b"}}},
+        ]
+    }
+    assert validate_mapping(STRING_EMAIL) == []
+    assert referenced_paths(STRING_EMAIL) == [
+        "$.email",
+        "$.properties.email",
+        "$.context.traits.email",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"email": 42, "properties": {"email": "b@x"}}, "b@x"),
+        (
+            {"email": True, "properties": {"email": 0}, "context": {"traits": {"email": "c@x"}}},
+            "c@x",
+        ),
+        ({"email": {"a": "x"}, "properties": {"email": ["x"]}}, MISSING),
+        (
+            {"email": "", "properties": {"email": " \t"}, "context": {"traits": {"email": "c@x"}}},
+            "c@x",
+        ),
+        ({"email": None, "properties": {"email": "b@x"}}, "b@x"),
+        ({"email": " a@x ", "properties": {"email": "b@x"}}, " a@x "),
+        ({}, MISSING),
+    ],
+)
+def test_first_string_skips_other_types_and_blank_strings(event: Any, expected: Any) -> None:
+    assert compile_mapping(STRING_EMAIL)(event) == expected
+
+
+def test_first_alone_keeps_a_value_of_another_type() -> None:
+    """Why ``first_string_of`` exists: ``@first`` takes 42, which then fails as a string."""
+    assert compile_mapping(EMAIL)({"email": 42, "properties": {"email": "b@x"}}) == 42

@@ -137,7 +137,7 @@ def test_values_from_the_event_are_not_copied() -> None:
 def test_path_argument_may_be_a_directive() -> None:
     resolve = compile_mapping({"@path": {"@template": "$.properties.{{which}}"}})
     assert resolve({"which": "plan", "properties": {"plan": "gold"}}) == "gold"
-    with pytest.raises(MappingResolutionError, match="the path ends"):
+    with pytest.raises(MappingResolutionError, match=re.escape("does not parse (position 13)")):
         resolve({"properties": {"plan": "gold"}})  # "$.properties." is not a path
 
 
@@ -148,5 +148,8 @@ def test_dynamic_path_problems_are_resolution_errors() -> None:
     assert resolve({"where": None}) == {}
     with pytest.raises(MappingResolutionError, match="/x/@path"):
         resolve({"where": 5})
-    with pytest.raises(MappingResolutionError, match=re.escape("'a..b'")):
+    with pytest.raises(MappingResolutionError) as raised:
         resolve({"where": "a..b"})
+    assert raised.value.message == (
+        "/x/@path: the @path text read from the event does not parse (position 2)"
+    ), "the event's text is not repeated"

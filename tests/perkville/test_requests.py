@@ -11,7 +11,13 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from destinations.perkville import destination
 from framework import DestinationRunner
-from framework.testing import CapturingTransport, make_track_event, run_action, sent_request
+from framework.testing import (
+    CapturingTransport,
+    make_identify_event,
+    make_track_event,
+    run_action,
+    sent_request,
+)
 from tests.perkville.support import API_KEY, SETTINGS
 
 
@@ -82,6 +88,36 @@ def test_request_shape(shape: str, snapshot_json: SnapshotAssertion) -> None:
     raw = run.transport.requests[0]
     assert raw.headers["authorization"] == f"Bearer {API_KEY}", "the real key is sent"
     assert API_KEY not in repr(sent), "and never shown"
+
+
+ENGAGE_SHAPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    # name: (identify call, settings overrides)
+    "audience_entered": (
+        make_identify_event(traits={"email": "vip@example.com", "vip_customers": True}),
+        {},
+    ),
+    "audience_entered_in_context_traits_anonymous_send_email": (
+        make_identify_event(
+            userId=None,
+            traits={"email": "vip@example.com"},
+            context={"traits": {"big_spenders": True}},
+        ),
+        {"send_email": True},
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(ENGAGE_SHAPES))
+def test_engage_request_shape(shape: str, snapshot_json: SnapshotAssertion) -> None:
+    event, overrides = ENGAGE_SHAPES[shape]
+    audiences = {"vip_customers": "900", "big_spenders": "901"}
+    settings = {**SETTINGS, "audience_to_perk_map": audiences, **overrides}
+    run = run_action(destination, "award_perk_for_audience", event, settings)
+    assert run.result.status == "delivered", run.result.error
+    sent = run.sent()
+    assert sent == snapshot_json
+    assert len(sent) == 1
+    assert API_KEY not in repr(sent)
 
 
 def test_authentication_test_request(snapshot_json: SnapshotAssertion) -> None:

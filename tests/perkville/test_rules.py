@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from destinations.perkville import destination
+from destinations.perkville.award_points import ORDER_ID, has_order_id
+from framework.mapping import MISSING, compile_mapping
 from framework.testing import ActionRun, make_identify_event, make_track_event, run_action
 from tests.perkville.support import SETTINGS
 
@@ -25,6 +27,12 @@ def body(run: ActionRun) -> dict[str, Any]:
 
 def order(name: str = "Order Completed", **properties: Any) -> dict[str, Any]:
     return make_track_event(name, properties={"email": "ann@example.com", **properties})
+
+
+def named(name: object) -> dict[str, Any]:
+    """A track event whose name is ``name`` (left out when None)."""
+    event = {**make_track_event("x", properties={"email": "ann@example.com"}), "event": name}
+    return {key: value for key, value in event.items() if value is not None}
 
 
 def checkin(email: str = "ann@example.com", **overrides: Any) -> dict[str, Any]:
@@ -49,8 +57,45 @@ def test_events_not_in_the_map_fail_and_send_nothing(event: dict[str, Any]) -> N
     assert run.result.error is not None
     assert run.result.error.code == "EVENT_NOT_ALLOWLISTED"
     assert run.result.error.retryable is False
-    assert repr(event["event"]) in run.result.error.message
+    assert "event_to_perk_map" in run.result.error.message
+    assert event["event"] not in run.result.error.message, "the event's name is not echoed"
     assert run.sent() == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(42, id="number"),
+        pytest.param(4.5, id="fraction"),
+        pytest.param(True, id="boolean"),
+        pytest.param({"name": "Checked In"}, id="object"),
+        pytest.param(["Checked In"], id="array"),
+    ],
+)
+def test_a_name_that_is_not_a_string_is_not_allowlisted(name: object) -> None:
+    run = award(named(name))
+    error = run.result.error
+    assert error is not None
+    assert (error.code, error.retryable) == ("EVENT_NOT_ALLOWLISTED", False)
+    assert "not a string" in error.message
+    assert run.sent() == []
+
+
+def test_a_number_is_not_the_key_spelled_like_it(settings: dict[str, Any]) -> None:
+    settings["event_to_perk_map"] = {"42": "555"}
+    error = award(named(42), settings).result.error
+    assert error is not None
+    assert error.code == "EVENT_NOT_ALLOWLISTED"
+
+
+@pytest.mark.parametrize("name", [pytest.param(None, id="null"), pytest.param("", id="empty")])
+def test_a_missing_or_empty_name_is_reported_by_validation_or_the_allowlist(
+    name: str | None,
+) -> None:
+    error = award(named(name)).result.error
+    assert error is not None
+    expected = "PAYLOAD_VALIDATION_FAILED" if name is None else "EVENT_NOT_ALLOWLISTED"
+    assert error.code == expected
 
 
 def test_an_empty_map_allowlists_nothing(settings: dict[str, Any]) -> None:
@@ -112,6 +157,39 @@ def test_email_is_the_first_non_empty_of_three_places(
 
 
 @pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        pytest.param(
+            {"email": 42, "properties": {"email": "a@b.co"}}, "a@b.co", id="number at top level"
+        ),
+        pytest.param(
+            {"email": {"address": "x@y.io"}, "context": {"traits": {"email": "t@x.io"}}},
+            "t@x.io",
+            id="object at top level",
+        ),
+        pytest.param(
+            {"properties": {"email": ["p@x.io"]}, "context": {"traits": {"email": "t@x.io"}}},
+            "t@x.io",
+            id="array in properties",
+        ),
+        pytest.param(
+            {
+                "email": True,
+                "properties": {"email": 0},
+                "context": {"traits": {"email": "t@x.io"}},
+            },
+            "t@x.io",
+            id="non-strings at both earlier places",
+        ),
+    ],
+)
+def test_a_non_string_email_place_is_skipped_for_the_next(
+    overrides: dict[str, Any], expected: str
+) -> None:
+    assert body(award(make_track_event("Checked In", **overrides)))["email"] == expected
+
+
+@pytest.mark.parametrize(
     "overrides",
     [
         pytest.param({}, id="missing everywhere"),
@@ -119,6 +197,10 @@ def test_email_is_the_first_non_empty_of_three_places(
         pytest.param({"email": "not-an-email"}, id="not an email address"),
         pytest.param({"properties": {"email": "ann@"}}, id="no domain"),
         pytest.param({"email": 42}, id="not a string"),
+        pytest.param(
+            {"email": 42, "properties": {"email": False}, "context": {"traits": {"email": {}}}},
+            id="not a string anywhere",
+        ),
     ],
 )
 def test_missing_or_invalid_email_fails_naming_the_three_places(overrides: dict[str, Any]) -> None:
@@ -156,6 +238,13 @@ def test_missing_or_invalid_email_fails_naming_the_three_places(overrides: dict[
         pytest.param(order(order_id=None, revenue=9), 1, id="null order id: not a spend"),
         pytest.param(order(revenue="n/a"), 1, id="amount ignored without order id"),
         pytest.param(order(order_id="", revenue="n/a"), 1, id="amount ignored, empty order id"),
+        pytest.param(order(order_id="  ", revenue=9), 1, id="blank order id: not a spend"),
+        pytest.param(
+            order(order_id=" \t\n", revenue="n/a"), 1, id="amount ignored, blank order id"
+        ),
+        pytest.param(order(order_id="  ", total=5), 1, id="blank order id, amount not read"),
+        pytest.param(order(order_id=0, revenue=4), 4, id="order id 0 is an order id"),
+        pytest.param(order("Order Refunded", order_id=" "), -1, id="refund, blank order id"),
         pytest.param(order("Order Refunded", order_id="o1", total=9.99), -9.99, id="refund"),
         pytest.param(
             order("Order Refunded", order_id="o1", revenue=-9.99), -9.99, id="refund of negative"
@@ -192,6 +281,17 @@ def test_invalid_quantities_fail_validation(event: dict[str, Any], mentions: str
     assert run.result.error.code == "PAYLOAD_VALIDATION_FAILED"
     assert mentions in run.result.error.message
     assert run.sent() == []
+
+
+@pytest.mark.parametrize("order_id", ["o1", " o1 ", "", "  ", "\t\n", 12345, 0])
+def test_one_definition_of_a_non_empty_order_id(order_id: str | int) -> None:
+    """The amount's default mapping (on the event) and the quantity (on the payload, where
+    the order id is text) agree on what a non-empty order id is."""
+    expected = str(order_id).strip() != ""
+    on_event = compile_mapping(ORDER_ID)(order(order_id=order_id)) is not MISSING
+    assert on_event is expected
+    assert has_order_id({"order_id": str(order_id)}) is expected
+    assert body(award(order(order_id=order_id, revenue=7)))["quantity"] == (7 if expected else 1)
 
 
 # Rule 4: perk -----------------------------------------------------------------------------

@@ -38,6 +38,18 @@ def without(key: str) -> dict[str, Any]:
             id="non-string perk id",
         ),
         pytest.param(
+            {**SETTINGS, "audience_to_perk_map": {"vip": 7}},
+            "audience_to_perk_map.vip",
+            "expected a string",
+            id="non-string audience perk id",
+        ),
+        pytest.param(
+            {**SETTINGS, "audience_to_perk_map": "vip"},
+            "audience_to_perk_map",
+            "expected an object",
+            id="audience map is not an object",
+        ),
+        pytest.param(
             {**SETTINGS, "event_to_perk_map": ["Checked In"]},
             "event_to_perk_map",
             "expected an object",
@@ -80,6 +92,7 @@ def test_defaults_apply_and_the_key_is_hidden_in_reprs() -> None:
     settings = validate_settings(destination, without("send_email") | {"event_to_perk_map": {}})
     assert settings["send_email"] is False
     assert settings["event_to_perk_map"] == {}
+    assert settings["audience_to_perk_map"] == {}
     assert API_KEY not in repr(settings)
     assert settings["api_key"].get_secret_value() == API_KEY
 
@@ -89,3 +102,31 @@ def test_settings_are_checked_before_any_event() -> None:
     with pytest.raises(SettingsError):
         DestinationRunner(destination, without("api_key"), transport=transport)
     assert transport.requests == []
+
+
+@pytest.mark.parametrize("perk", ["", "   ", "\t"])
+@pytest.mark.parametrize("name", ["event_to_perk_map", "audience_to_perk_map"])
+def test_an_empty_perk_id_is_refused_naming_the_map_and_the_entry(name: str, perk: str) -> None:
+    perks = {"Secret Sale Entered": "555", "VIP Summit Joined": perk}
+    with pytest.raises(SettingsError) as raised:
+        DestinationRunner(destination, {**SETTINGS, name: perks}, transport=CapturingTransport())
+    assert raised.value.code == "INVALID_SETTINGS"
+    assert f"{name}: the perk id of entry 2 is empty" in raised.value.message
+    for key in perks:
+        assert key not in raised.value.message, "map keys are not echoed"
+
+
+def test_every_empty_perk_id_is_reported_at_once() -> None:
+    settings = {
+        **SETTINGS,
+        "event_to_perk_map": {"a": "", "b": "1", "c": " "},
+        "audience_to_perk_map": {"vip": ""},
+    }
+    with pytest.raises(SettingsError) as raised:
+        DestinationRunner(destination, settings, transport=CapturingTransport())
+    for problem in (
+        "event_to_perk_map: the perk id of entry 1 is empty",
+        "event_to_perk_map: the perk id of entry 3 is empty",
+        "audience_to_perk_map: the perk id of entry 1 is empty",
+    ):
+        assert problem in raised.value.message

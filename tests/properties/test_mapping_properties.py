@@ -80,7 +80,7 @@ def outcome(mapping: Any, event: dict[str, Any]) -> tuple[str, Any]:
         return "failed", error.message
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(mappings(), json_events())
 def test_valid_mappings_resolve_to_json_or_a_resolution_error(
     mapping: Any, event: dict[str, Any]
@@ -93,7 +93,7 @@ def test_valid_mappings_resolve_to_json_or_a_resolution_error(
         assert detail, f"{kind} without a reason"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(json_values())
 def test_any_json_document_validates_to_a_list_of_problems(document: Any) -> None:
     problems = validate_mapping(document)

@@ -10,6 +10,7 @@ import pytest
 
 from destinations.perkville.sandbox import Faults, PerkvilleSandbox
 from tests.sandbox.support import SETTINGS
+from tests.waiting import HANG_GUARD
 
 MakeSandbox = Callable[..., PerkvilleSandbox]
 
@@ -39,5 +40,5 @@ def sandbox(make_sandbox: MakeSandbox) -> PerkvilleSandbox:
 @pytest.fixture
 def client(sandbox: PerkvilleSandbox) -> Iterator[httpx.Client]:
     """An HTTP client for the fault-free sandbox."""
-    with httpx.Client(base_url=sandbox.url, timeout=5) as http:
+    with httpx.Client(base_url=sandbox.url, timeout=HANG_GUARD) as http:
         yield http

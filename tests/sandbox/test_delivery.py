@@ -15,7 +15,10 @@ from framework.testing import recording_sleep
 from tests.sandbox.conftest import MakeSandbox
 from tests.sandbox.support import EXPECTED_BALANCES, GOOD_EVENTS, SETTINGS, example_events
 
-TIMEOUT = 0.5  # seconds per request; the slow faults last longer
+# seconds per request: far more than a loopback answer takes on a busy machine (a normal
+# answer timed out would be retried, and counted as a fault), far less than a slow fault
+TIMEOUT = 3.0
+SLOW = 3600.0  # seconds a slow fault lasts: its client's time-out ends it, or the stop
 
 
 @pytest.fixture
@@ -42,7 +45,7 @@ def deliver(url: str, waits: list[float]) -> Iterator[tuple[str | None, str, str
 def test_every_good_event_is_applied_exactly_once_through_30_percent_faults(
     make_sandbox: MakeSandbox, waits: list[float]
 ) -> None:
-    sandbox = make_sandbox(rate=0.3, kinds=FAULT_KINDS, seed=7, slow_seconds=3.0)
+    sandbox = make_sandbox(rate=0.3, kinds=FAULT_KINDS, seed=7, slow_seconds=SLOW)
     results = list(deliver(sandbox.url, waits))
     delivered = [message_id for message_id, status, _ in results if status == "delivered"]
     assert len(delivered) == GOOD_EVENTS

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from tests.sandbox.support import EXAMPLES, EXPECTED_BALANCES, GOOD_EVENTS, ROOT
+from tests.waiting import HANG_GUARD
 
 
 def test_the_demo_delivers_the_examples_and_prints_the_balances() -> None:
@@ -17,7 +18,7 @@ def test_the_demo_delivers_the_examples_and_prints_the_balances() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,  # a bound: the demo must end on its own
+        timeout=HANG_GUARD,  # the demo must end on its own
     )
     assert finished.returncode == 0, finished.stderr
     out = finished.stdout

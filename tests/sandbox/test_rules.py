@@ -17,6 +17,7 @@ import pytest
 from destinations.perkville.sandbox import PerkvilleSandbox
 from framework.errors import SettingsError
 from tests.sandbox.support import AUTH, SETTINGS, transaction
+from tests.waiting import HANG_GUARD
 
 
 def post(client: httpx.Client, body: Any, headers: dict[str, str] = AUTH) -> httpx.Response:
@@ -197,7 +198,7 @@ def test_unknown_paths_and_methods(
 def announce_body(sandbox: PerkvilleSandbox, length: str) -> tuple[int, str | None, bytes]:
     """Status, Connection header and body of the answer to a POST whose headers say
     ``Content-Length: length``, its body never sent: the header alone is refused."""
-    connection = http.client.HTTPConnection(urlsplit(sandbox.url).netloc, timeout=5)
+    connection = http.client.HTTPConnection(urlsplit(sandbox.url).netloc, timeout=HANG_GUARD)
     connection.putrequest("POST", "/transactions/")
     connection.putheader("Content-Length", length)
     connection.endheaders()
@@ -225,7 +226,9 @@ def test_a_client_gone_before_its_body_is_complete_is_no_error(
     sandbox: PerkvilleSandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     address = urlsplit(sandbox.url)
-    with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
+    with socket.create_connection(
+        (address.hostname, address.port), timeout=HANG_GUARD
+    ) as connection:
         head = b"POST /transactions/ HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 100\r\n\r\n"
         connection.sendall(head + b"{")
     sandbox.stop()  # once the request under way has ended

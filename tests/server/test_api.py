@@ -25,6 +25,19 @@ SPEND = {
     "properties": {"order_id": "A-1", "revenue": 9.99, "email": "ana@example.com"},
 }
 
+IDENTIFY = {
+    "type": "identify",
+    "userId": "u-1",
+    "traits": {"email": "a@example.com", "vip_customers": True},
+}
+ENGAGE_OFF = {
+    "name": "Award Perk for Audience",
+    "action": "award_perk_for_audience",
+    "subscription": 'type = "identify"',
+    "matched": False,
+    "enabled": False,
+}
+
 
 def post(client: httpx.Client, operation: str, body: dict[str, Any]) -> httpx.Response:
     """POST a JSON body to an operation of the Perkville destination; never leaks the key."""
@@ -43,7 +56,11 @@ def dry_run(client: httpx.Client, event: dict[str, Any], **extra: Any) -> dict[s
 def test_lists_every_registered_destination(client: httpx.Client) -> None:
     listed = client.get("/api/destinations").json()["destinations"]
     assert [(d["slug"], d["name"], d["actions"]) for d in listed] == [
-        ("perkville", "Perkville", {"award_points": "Award Points"})
+        (
+            "perkville",
+            "Perkville",
+            {"award_points": "Award Points", "award_perk_for_audience": "Award Perk for Audience"},
+        )
     ]
 
 
@@ -53,13 +70,20 @@ def test_describes_a_destination_with_its_committed_schemas(client: httpx.Client
     assert described["settings_schema"] == json.loads(
         (committed / "settings.schema.json").read_text()
     )
-    [action] = described["actions"]
+    [action, engage] = described["actions"]
     assert action["schema"] == json.loads(
         (committed / "actions/award_points.schema.json").read_text()
     )
     assert action["subscriptions"] == ['type = "track"']
+    assert action["on_by_default"] is True
     assert action["mapping"]["event_name"] == {"@path": "$.event"}
     assert action["mapping"]["trans_source_id"] == {"@path": "$.messageId"}
+    assert engage["slug"] == "award_perk_for_audience"
+    assert engage["schema"] == json.loads(
+        (committed / "actions/award_perk_for_audience.schema.json").read_text()
+    )
+    assert engage["subscriptions"] == ['type = "identify"']
+    assert engage["on_by_default"] is False
     assert described["authentication"] is True
 
 
@@ -89,6 +113,21 @@ def test_settings_problems_are_named_one_by_one(client: httpx.Client) -> None:
             {"location": "api_key", "message": "is required"},
             {"location": "location_id", "message": "must not be empty"},
             {"location": "send_email", "message": "expected a boolean, got string"},
+        ],
+    }
+
+
+def test_an_empty_perk_id_is_a_settings_problem(client: httpx.Client) -> None:
+    settings = {**SETTINGS, "audience_to_perk_map": {"vip_customers": " "}}
+    answer = post(client, "validate-settings", {"settings": settings}).json()
+    assert answer == {
+        "ok": False,
+        "problems": [
+            {
+                "location": "",
+                "message": "invalid settings for perkville: audience_to_perk_map: the perk id "
+                "of entry 1 is empty",
+            }
         ],
     }
 
@@ -186,7 +225,9 @@ def test_a_dry_run_shows_the_payload_and_the_request_without_sending_it(
 ) -> None:
     answer = dry_run(client, SPEND)
     assert answer["event_problems"] == []
-    [result] = answer["results"]
+    assert answer["skipped"] is None
+    result, engage = answer["results"]
+    assert engage == ENGAGE_OFF
     assert result["matched"] is True
     assert result["subscription"] == 'type = "track"'
     assert result["status"] == "dry_run"
@@ -209,15 +250,16 @@ def test_a_dry_run_shows_the_payload_and_the_request_without_sending_it(
 
 
 def test_a_dry_run_reports_the_coded_error(client: httpx.Client) -> None:
-    [result] = dry_run(client, {**SPEND, "event": "Product Viewed"})["results"]
+    result, _ = dry_run(client, {**SPEND, "event": "Product Viewed"})["results"]
     assert result["status"] == "failed"
     assert result["request"] is None
     assert result["error"]["code"] == "EVENT_NOT_ALLOWLISTED"
 
 
-def test_an_event_no_subscription_matches_runs_nothing(client: httpx.Client) -> None:
-    identify = {"type": "identify", "userId": "u-1", "traits": {"email": "a@example.com"}}
-    answer = dry_run(client, identify)
+def test_an_identify_call_runs_nothing_while_the_engage_preset_is_off(
+    client: httpx.Client,
+) -> None:
+    answer = dry_run(client, IDENTIFY)
     assert answer["event_problems"] == []
     assert answer["results"] == [
         {
@@ -225,15 +267,46 @@ def test_an_event_no_subscription_matches_runs_nothing(client: httpx.Client) -> 
             "action": "award_points",
             "subscription": 'type = "track"',
             "matched": False,
-        }
+            "enabled": True,
+        },
+        ENGAGE_OFF,
     ]
+    assert answer["skipped"] == perkville.unmatched["identify"]
+
+
+def test_a_mapping_for_the_engage_action_enables_its_preset(client: httpx.Client) -> None:
+    settings = {**SETTINGS, "audience_to_perk_map": {"vip_customers": "654321"}}
+    body = {"settings": settings, "event": IDENTIFY, "mappings": {"award_perk_for_audience": {}}}
+    response = post(client, "dry-run", body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    _, engage = answer["results"]
+    assert (engage["name"], engage["matched"], engage["enabled"]) == (
+        "Award Perk for Audience",
+        True,
+        True,
+    )
+    assert engage["status"] == "dry_run"
+    assert engage["request"]["json"]["perk"] == "654321"
+    assert answer["skipped"] is None
+
+
+def test_an_enabled_engage_preset_declining_the_call_gives_its_reason(
+    client: httpx.Client,
+) -> None:
+    mappings = {"award_perk_for_audience": {}}
+    answer = dry_run(client, IDENTIFY, mappings=mappings)
+    _, engage = answer["results"]
+    assert (engage["matched"], engage["status"], engage["request"]) == (True, "skipped", None)
+    assert "audience_to_perk_map is empty" in engage["reason"]
 
 
 def test_an_edited_mapping_is_used(client: httpx.Client) -> None:
     mappings = {"award_points": {"email": {"@path": "$.traits.contact"}}}
     event = {**SPEND, "traits": {"contact": "ben@example.com"}}
-    [result] = dry_run(client, event, mappings=mappings)["results"]
+    result, engage = dry_run(client, event, mappings=mappings)["results"]
     assert result["request"]["json"]["email"] == "ben@example.com"
+    assert engage == ENGAGE_OFF
 
 
 def test_invalid_mappings_are_refused_with_every_problem(client: httpx.Client) -> None:

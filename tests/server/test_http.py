@@ -61,7 +61,8 @@ def test_an_oversized_body_is_refused_with_413(small_client: httpx.Client) -> No
         pytest.param(
             b'{"settings": {"ratio": NaN}}',
             "MALFORMED_JSON",
-            "the request body is not valid JSON: NaN is not valid JSON",
+            "the request body is not valid JSON: a number is not a finite double (NaN, Infinity"
+            " or out of range) at /settings/ratio",
             id="NaN",
         ),
         pytest.param(

@@ -9,6 +9,7 @@ import gzip
 import http.client
 import json
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -67,8 +68,8 @@ def test_a_gzip_body_reaches_the_runtime_still_compressed(
             id="unauthorized",
         ),
         pytest.param(
-            IntakeError(413, "BODY_TOO_LARGE", "the track body is 40000 bytes"),
-            413,
+            IntakeError(400, "TOO_LARGE", "the track body is 40000 bytes; the limit is 32 KB"),
+            400,
             {},
             id="too large",
         ),
@@ -90,7 +91,7 @@ def test_a_refusal_is_answered_as_segment_does(
     runtime.refusal = refusal
     response = client.post("/v1/track", content=b"{}")
     assert response.status_code == status
-    assert error_of(response) == {"code": refusal.code, "message": refusal.message}
+    assert segment_error(response) == {"code": refusal.code, "message": refusal.message}
     for name in ("WWW-Authenticate", "Retry-After"):
         assert response.headers.get(name) == headers.get(name)
 
@@ -102,15 +103,48 @@ def test_the_metrics_are_the_runtimes_text(client: httpx.Client) -> None:
     assert response.text == METRICS_TEXT
 
 
-def test_wrong_methods_and_limits(client: httpx.Client, runtime: FakeRuntime) -> None:
+def segment_error(response: httpx.Response) -> dict[str, Any]:
+    """The ``{"code", "message"}`` of a refusal in the ingress's Segment shape: the same pair
+    at the top level (segment-analytics-python reads it) and under ``error``."""
+    assert response.headers["Content-Type"] == "application/json"
+    document = response.json()
+    assert set(document) == {"code", "message", "error"}
+    error: dict[str, Any] = document["error"]
+    assert error == {"code": document["code"], "message": document["message"]}
+    return error
+
+
+def test_wrong_methods_and_paths(client: httpx.Client, runtime: FakeRuntime) -> None:
     wrong = client.get("/v1/track")
     assert (wrong.status_code, wrong.headers["Allow"]) == (405, "POST")
+    assert segment_error(wrong)["code"] == "METHOD_NOT_ALLOWED"
     assert client.post("/metrics").headers["Allow"] == "GET"
     assert client.post("/v1/nothing", content=b"{}").status_code == 404
-    too_large = client.post("/v1/batch", content=b" " * (LIMIT + 1))
-    assert too_large.status_code == 413
-    assert error_of(too_large)["code"] == "BODY_TOO_LARGE"
     assert runtime.calls == []
+
+
+@pytest.mark.parametrize("call", ["/v1/batch", "/v1/track"])
+def test_a_body_past_the_limit_is_400_too_large_naming_segments_limit(
+    client: httpx.Client, runtime: FakeRuntime, call: str
+) -> None:
+    """Not 413: @segment/analytics-node retries a 413 forever."""
+    too_large = client.post(call, content=b" " * (LIMIT + 1))
+    assert too_large.status_code == 400
+    error = segment_error(too_large)
+    assert error["code"] == "TOO_LARGE"
+    assert "Segment's limit is 512000 bytes (500 KB)" in error["message"]
+    assert runtime.calls == []
+
+
+def test_the_settings_api_keeps_its_413(client: httpx.Client) -> None:
+    too_large = client.post(
+        "/api/destinations/perkville/validate-mapping",
+        content=b" " * (LIMIT + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert too_large.status_code == 413
+    assert too_large.json() == {"error": error_of(too_large)}
+    assert error_of(too_large)["code"] == "BODY_TOO_LARGE"
 
 
 def test_a_chunked_call_is_refused_with_411(client: httpx.Client, runtime: FakeRuntime) -> None:
@@ -119,7 +153,9 @@ def test_a_chunked_call_is_refused_with_411(client: httpx.Client, runtime: FakeR
     connection.request("POST", "/v1/track", body=iter([b"{}"]), encode_chunked=True)
     response = connection.getresponse()
     assert response.status == 411
-    assert json.loads(response.read())["error"]["code"] == "LENGTH_REQUIRED"
+    document = json.loads(response.read())
+    assert document["code"] == document["error"]["code"] == "LENGTH_REQUIRED"
+    assert document["message"] == document["error"]["message"]
     connection.close()
     assert runtime.calls == []
 
@@ -130,7 +166,7 @@ def test_a_runtime_bug_answers_500_and_logs_no_message(
     runtime.refusal = RuntimeError(f"cannot use {AUTHORIZATION}")
     response = client.post("/v1/track", content=b"{}")
     assert response.status_code == 500
-    assert error_of(response) == {
+    assert segment_error(response) == {
         "code": "INTERNAL_ERROR",
         "message": "internal error (RuntimeError)",
     }

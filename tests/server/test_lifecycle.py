@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import resource
 import socket
-import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ import httpx
 from destinations.perkville import destination as perkville
 from framework.server.ingress import Ingress
 from tests.server.support import FakeRuntime, running_server
+from tests.waiting import HANG_GUARD, wait_for
 
 CLIENTS = 1000
 
@@ -57,10 +57,12 @@ def test_a_request_under_way_at_stop_is_answered() -> None:
         running_server([perkville], ingress=Ingress(runtime)) as server,
         ThreadPoolExecutor(2) as threads,
     ):
-        answer = threads.submit(httpx.post, f"{server.url}v1/track", content=b"{}", timeout=60)
-        assert runtime.entered.wait(60), "the call never reached the runtime"
+        answer = threads.submit(
+            httpx.post, f"{server.url}v1/track", content=b"{}", timeout=HANG_GUARD
+        )
+        assert runtime.entered.wait(HANG_GUARD), "the call never reached the runtime"
         stopping = threads.submit(server.stop)
-        _wait_until_refused(server.url)
+        wait_for(lambda: _refuses_connections(server.url), what="the port to refuse connections")
         runtime.release()
         response = answer.result()
         stopping.result()
@@ -68,15 +70,11 @@ def test_a_request_under_way_at_stop_is_answered() -> None:
     assert len(runtime.calls) == 1
 
 
-def _wait_until_refused(url: str) -> None:
-    """Return once ``url``'s port refuses connections (polled every 10 ms, for at most 60 s:
-    a bound, not a measurement)."""
+def _refuses_connections(url: str) -> bool:
+    """Whether ``url``'s port refuses a new connection."""
     address = urlsplit(url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((address.hostname, address.port), timeout=10).close()
-        except ConnectionRefusedError:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"{url} still accepts connections after 60 s")
+    try:
+        socket.create_connection((address.hostname, address.port), timeout=HANG_GUARD).close()
+    except ConnectionRefusedError:
+        return True
+    return False

@@ -37,15 +37,42 @@ def test_endpoints_come_from_the_environment_then_the_options(
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        ("perkville", "--endpoint 'perkville': expected SLUG=URL"),
-        ("perkville=", "--endpoint 'perkville=': expected SLUG=URL"),
-        ("acme=http://x", "--endpoint 'acme=http://x': unknown destination (known: perkville)"),
+        ("perkville", "--endpoint: expected SLUG=URL"),
+        ("perkville=", "--endpoint: expected SLUG=URL"),
+        (
+            "acme=http://s3cr3t@x",
+            "--endpoint SLUG=URL: unknown destination slug (known: perkville)",
+        ),
+        (
+            "perkville=file:///s3cr3t",
+            "--endpoint perkville=…: the endpoint must be an http or https URL, "
+            "such as https://api.example.com",
+        ),
+        (
+            "perkville=127.0.0.1:8080",
+            "--endpoint perkville=…: the endpoint must be an http or https URL, "
+            "such as https://api.example.com",
+        ),
+        (
+            "perkville=http:///s3cr3t",
+            "--endpoint perkville=…: the endpoint must name a host, as in https://api.example.com",
+        ),
     ],
 )
 def test_a_bad_endpoint_option_is_a_usage_error(option: str, message: str) -> None:
     with pytest.raises(UsageError) as raised:
         endpoints([option], DESTINATIONS)
     assert str(raised.value) == message
+
+
+def test_an_endpoint_from_the_environment_must_be_an_http_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ACTIONS_ENDPOINT_PERKVILLE", "file:///s3cr3t")
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "actions: ACTIONS_ENDPOINT_PERKVILLE: the endpoint must be an http or https URL" in err
+    assert "s3cr3t" not in err
 
 
 def test_a_port_in_use_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

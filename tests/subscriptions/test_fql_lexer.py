@@ -125,7 +125,7 @@ def test_strings_decode_escapes(source: str, value: str) -> None:
         ('a = "\\u12"', 5, "4 hex digits"),
         ("a * 1", 2, "unexpected character '*'"),
         ("a = 'x'", 4, "unexpected character"),
-        ("a = 10abc", 4, "invalid number '10abc'"),
+        ("a = 10abc", 4, "invalid number at position 4"),
         ("a = 1.", 4, "invalid number"),
         ("a. = 1", 2, "field name after '.'"),
         ("a = -", 4, "unexpected character '-'"),

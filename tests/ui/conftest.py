@@ -38,7 +38,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 60_000  # a hang guard for each wait on the page: Chromium is slow on a busy machine
 _TAKEN: list[Path] = []
 
 
@@ -94,7 +94,7 @@ def served(
             pytest.fail(f"actions serve did not start:\n{log.read_text()}")
         yield Served(found.group(0), log)
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        process.wait(timeout=TIMEOUT_MS / 1000)
         process.stdout.close()
 
 

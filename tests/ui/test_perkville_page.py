@@ -24,9 +24,9 @@ def open_perkville(page: Page, served: Served, *, api_key: str | None = API_KEY)
     page.get_by_label("Location ID").fill("17")
 
 
-def add_perk(page: Page, event: str, perk: str) -> None:
-    """One more row in the Event to Perk Map's key/value editor."""
-    perks = page.get_by_role("group", name="Event to Perk Map")
+def add_perk(page: Page, event: str, perk: str, *, group: str = "Event to Perk Map") -> None:
+    """One more row in the key/value editor of ``group`` (a perk map)."""
+    perks = page.get_by_role("group", name=group)
     perks.get_by_role("button", name="Add entry").click()
     perks.get_by_role("textbox").nth(-2).fill(event)
     perks.get_by_role("textbox").nth(-1).fill(perk)
@@ -77,6 +77,7 @@ def test_a_perk_is_added_saved_and_loaded_without_showing_the_key_again(
         "location_id": "17",
         "event_to_perk_map": {"Checked In": "123456"},
         "send_email": False,
+        "audience_to_perk_map": {},
     }
     key_field = page.locator('[data-path="api_key"]')
     expect(page.get_by_label("API Key")).to_have_value("")
@@ -128,7 +129,12 @@ def test_an_event_shows_the_request_it_would_send(
     page.get_by_label("Sample event").select_option(label="Identify")
     page.get_by_role("button", name="Test event").click()
     expect(result.get_by_text('Not matched: type = "track"')).to_be_visible()
+    engage = 'Off by default (not enabled above): type = "identify"'
+    expect(result.get_by_text(engage)).to_be_visible()
     expect(result.get_by_role("figure")).to_have_count(0)
+    skipped = page.locator("#results .skipped")
+    expect(skipped).to_contain_text("Skipped: Perkville takes track events.")
+    expect(skipped).to_contain_text("Award Perk for Audience")
 
     page.get_by_label("Sample event").select_option(label="Track: Order Completed (a spend)")
     page.get_by_role("button", name="Test event").click()
@@ -156,3 +162,34 @@ def test_an_event_shows_the_request_it_would_send(
     expect(problems).to_be_empty()
     page.get_by_role("button", name="Test event").click()
     expect(body).to_contain_text('"email": "vip@example.com"')
+
+
+def test_the_engage_action_runs_only_once_enabled(
+    page: Page, served: Served, mock: LocalServer
+) -> None:
+    open_perkville(page, served)
+    page.get_by_text("Advanced", exact=True).click()  # the optional settings' group
+    add_perk(page, "vip_customers", "654321", group="Audience to Perk Map")
+    enable = page.get_by_label("Enable Award Perk for Audience")
+    expect(enable).not_to_be_checked()
+    identify = {
+        "type": "identify",
+        "userId": "user-42",
+        "messageId": "engage-1",
+        "traits": {"email": "ana@example.com", "vip_customers": True},
+    }
+    page.get_by_label("Event (JSON)").fill(json.dumps(identify))
+    result = page.locator('article.result[data-action="award_perk_for_audience"]')
+    page.get_by_role("button", name="Test event").click()
+    expect(result).to_contain_text('Off by default (not enabled above): type = "identify"')
+    expect(page.locator("#results .skipped")).to_be_visible()
+
+    enable.check()
+    page.get_by_role("button", name="Test event").click()
+    expect(result.get_by_text('Matched: type = "identify"')).to_be_visible()
+    body = result.get_by_role("figure", name="Request body").locator("pre")
+    sent = json.loads(body.inner_text())
+    assert (sent["perk"], sent["email"], sent["quantity"]) == ("654321", "ana@example.com", 1)
+    assert sent["trans_source_id"].startswith("audience-")
+    expect(page.locator("#results .skipped")).to_have_count(0)
+    assert mock.received == [], "a dry run sends nothing"

@@ -2,16 +2,17 @@
 
 * ``encode``: the value as compact JSON text, written as upstream's ``JSON.stringify``
   (see :func:`~..text.to_json_text`); MISSING stays MISSING, null gives ``"null"``.
-* ``decode``: a string parsed as JSON; a string that is not JSON (``NaN`` included), and
-  any value that is not a string, is given as it is.
+* ``decode``: a string parsed as strict JSON (:func:`~framework.json_text.parse_json`); a
+  string that is not (``NaN``, ``1e400``, a lone surrogate, too deep...), and any value
+  that is not a string, is given as it is.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any
 
+from ...json_text import JsonTextError, parse_json
 from ..base import Context, Directive, Resolver
 from ..missing import MISSING
 from ..text import to_json_text
@@ -34,15 +35,11 @@ def compile_json(argument: Any, location: str, context: Context) -> Resolver:
         if not isinstance(result, str):
             return result
         try:
-            return json.loads(result, parse_constant=_not_json)
-        except ValueError:
+            return parse_json(result)
+        except JsonTextError:
             return result
 
     return resolve_decode
-
-
-def _not_json(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
 
 
 JSON = Directive("@json", compile_json)

@@ -1,10 +1,10 @@
 """``@liquid``: a Liquid template rendered with the event as its variables.
 
 The template is parsed once, when compiling (see :mod:`~..liquid_engine` for the disabled
-tags and filters and the resource limits). Values are written as python-liquid writes
-them (a float ``1.0`` as ``1.0``, where upstream's liquidjs writes ``1``). A failure while
-rendering (a limit reached, a filter given a wrong argument) raises
-:class:`~framework.errors.MappingResolutionError`.
+tags and filters and the limits on size, numbers and work). Values are written as
+python-liquid writes them (a float ``1.0`` as ``1.0``, where upstream's liquidjs writes
+``1``). A failure while rendering (a limit reached, a filter given a wrong argument)
+raises :class:`~framework.errors.MappingResolutionError`, never quoting a value.
 """
 
 from __future__ import annotations
@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from liquid.exceptions import LiquidError
-
 from ...errors import MappingResolutionError
 from ..base import Context, Directive, Resolver
-from ..liquid_engine import LiquidTemplateError, parse_liquid, variable_paths
+from ..liquid_engine import (
+    LiquidRenderError,
+    LiquidTemplateError,
+    parse_liquid,
+    render,
+    variable_paths,
+)
 
 
 def compile_liquid(argument: Any, location: str, context: Context) -> Resolver:
@@ -25,9 +29,9 @@ def compile_liquid(argument: Any, location: str, context: Context) -> Resolver:
 
     def resolve_liquid(event: Mapping[str, Any]) -> Any:
         try:
-            return template.render(event) if isinstance(event, Mapping) else template.render()
-        except LiquidError as error:
-            raise MappingResolutionError(f"{location}: {error.message}") from error
+            return render(template, event if isinstance(event, Mapping) else {})
+        except LiquidRenderError as error:
+            raise MappingResolutionError(f"{location}: {error}") from error
 
     return resolve_liquid
 

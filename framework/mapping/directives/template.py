@@ -15,7 +15,7 @@ from typing import Any
 
 from ..base import Context, Directive, Resolver
 from ..dynamic import per_event_text
-from ..paths import Getter, PathSyntaxError, compile_getter, parse_path
+from ..paths import Getter, PathSyntaxError, TextSyntaxError, compile_getter, parse_path
 from ..text import to_text
 
 _PLACEHOLDER = re.compile(r"\{\{\{([^}]+)\}\}\}|\{\{([^}]+)\}\}")
@@ -23,8 +23,8 @@ _PLACEHOLDER = re.compile(r"\{\{\{([^}]+)\}\}\}|\{\{([^}]+)\}\}")
 Renderer = Callable[[Any], str]
 
 
-class TemplateSyntaxError(ValueError):
-    """A placeholder in a template is not a valid path."""
+class TemplateSyntaxError(TextSyntaxError):
+    """A placeholder in a template is not a valid path (``position``: the placeholder's)."""
 
 
 def placeholder_keys(template: str) -> list[str]:
@@ -41,13 +41,14 @@ def parse_template(template: str) -> Renderer:
         key = (match.group(1) or match.group(2)).strip()
         if not key:
             raise TemplateSyntaxError(
-                f"invalid template: empty placeholder {match.group()!r} in {template!r}"
+                f"invalid template: empty placeholder {match.group()!r} in {template!r}",
+                match.start(),
             )
         try:
             getters.append(compile_getter(parse_path(key)))
         except PathSyntaxError as error:
             raise TemplateSyntaxError(
-                f"invalid template: placeholder {match.group()!r}: {error}"
+                f"invalid template: placeholder {match.group()!r}: {error}", match.start()
             ) from error
         literals.append(template[position : match.start()])
         position = match.end()

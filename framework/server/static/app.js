@@ -1,7 +1,9 @@
 // The settings page: pick a destination, fill its settings form (rendered from the
 // committed schema by form.js), test the connection, edit each action's mapping, and run
-// an event through the destination as a dry run. Every check is the server's, which runs
-// the framework's own validation.
+// an event through the destination as a dry run. An action whose preset is off by default
+// has an "Enable" box: only when it is ticked is its mapping sent, which turns it on, as
+// `actions send --mapping` does. Every check is the server's, which runs the framework's
+// own validation.
 
 import { debounce, h } from "./dom.js";
 import { renderForm } from "./form.js";
@@ -12,7 +14,7 @@ const page = {
   slug: null,
   details: null,
   form: null,
-  mappings: new Map(), // action slug -> {area, problems, generation}
+  mappings: new Map(), // action slug -> {area, problems, generation, enable (box or null)}
   generation: 0, // bumped on each settings check, so a late answer never overwrites a newer
 };
 
@@ -156,8 +158,9 @@ function renderMappings(actions) {
     const area = h("textarea", { id, rows: 12, spellcheck: "false", "aria-describedby": `${id}-problems` });
     const problems = h("ul", { class: "problems", id: `${id}-problems`, role: "alert" });
     const reset = h("button", { type: "button", class: "link" }, "Reset to default");
-    const when = action.subscriptions.length > 0 ? `Runs when ${action.subscriptions.join(" or ")}.` : "No preset runs it.";
-    const entry = { area, problems, generation: 0 };
+    const enable = action.on_by_default ? null : h("input", { type: "checkbox", id: `${id}-enabled` });
+    const when = describeWhen(action);
+    const entry = { area, problems, generation: 0, enable };
     area.value = JSON.stringify(action.mapping, null, 2);
     const check = debounce(() => checkMapping(action.slug, entry));
     area.addEventListener("input", check);
@@ -172,6 +175,7 @@ function renderMappings(actions) {
         { class: "action", "aria-labelledby": `${id}-title` },
         h("h3", { id: `${id}-title` }, action.title),
         h("p", { class: "help" }, action.description, " ", when),
+        enable && h("p", { class: "enable" }, enable, " ", h("label", { for: enable.id }, `Enable ${action.title}`)),
         h("label", { for: id }, `${action.title} mapping (JSON)`),
         area,
         problems,
@@ -180,6 +184,15 @@ function renderMappings(actions) {
     );
   }
 }
+
+function describeWhen(action) {
+  if (action.subscriptions.length === 0) return "No preset runs it.";
+  const when = action.subscriptions.join(" or ");
+  return action.on_by_default ? `Runs when ${when}.` : `Off by default: once enabled, runs when ${when}.`;
+}
+
+/** Whether the action runs in a dry run: on by default, or its "Enable" box ticked. */
+const runs = (entry) => entry.enable === null || entry.enable.checked;
 
 function parseMapping(entry) {
   try {
@@ -229,6 +242,7 @@ async function runEvent() {
   }
   const mappings = {};
   for (const [slug, entry] of page.mappings) {
+    if (!runs(entry)) continue;
     const { mapping, error } = parseMapping(entry);
     if (error) {
       showMappingProblems(entry, [error]);
@@ -266,6 +280,7 @@ function renderOutcome(data) {
       ),
     );
   }
+  if (data.skipped) parts.push(h("p", { class: "message warn skipped" }, `Skipped: ${data.skipped}`));
   for (const result of data.results) parts.push(renderResult(result));
   return parts;
 }
@@ -276,6 +291,7 @@ function renderResult(result) {
   const heading = h("h3", {}, title, preset);
   let match;
   if (result.subscription === null) match = "Never runs: no preset or default subscription.";
+  else if (!result.enabled) match = `Off by default (not enabled above): ${result.subscription}`;
   else match = `${result.matched ? "Matched" : "Not matched"}: ${result.subscription}`;
   const parts = [heading, h("p", { class: result.matched ? "matched" : "unmatched" }, match)];
   if (result.matched) {
