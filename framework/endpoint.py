@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
+from framework.guard import ALLOWED_SCHEMES
+
 EXAMPLE = "https://api.example.com"
 
 
@@ -21,7 +23,7 @@ def endpoint_problem(url: str) -> str | None:
         parts.port  # noqa: B018 (a port that is not a number in range raises)
     except ValueError:
         return f"is not a valid URL; expected one such as {EXAMPLE}"
-    if parts.scheme.lower() not in ("http", "https"):
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
         return f"must be an http or https URL, such as {EXAMPLE}"
     if not parts.hostname:
         return f"must name a host, as in {EXAMPLE}"

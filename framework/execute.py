@@ -167,6 +167,9 @@ class DestinationRunner:
         if destination.check_settings is not None:
             destination.check_settings(self.settings)
         self.redactor = Redactor(secret_values(self.settings))
+        self._unmatched_reasons = {
+            kind: self.redactor.text(reason) for kind, reason in destination.unmatched.items()
+        }
         self._base_url = base_url or destination.base_url
         self._dry_run = dry_run
         extend = destination.extend_request
@@ -283,9 +286,10 @@ class DestinationRunner:
         """The ``skipped`` result of an event no subscription matched: the reason is the one
         the destination declares for the event's type, else "no subscription matched"."""
         kind = event.get("type")
-        declared = self.destination.unmatched.get(kind) if isinstance(kind, str) else None
-        reason = self.redactor.text(declared) if declared else NO_SUBSCRIPTION_MATCHED
-        return Result(event["messageId"], None, "skipped", reason=reason)
+        declared = self._unmatched_reasons.get(kind) if isinstance(kind, str) else None
+        return Result(
+            event["messageId"], None, "skipped", reason=declared or NO_SUBSCRIPTION_MATCHED
+        )
 
     def _declined(self, message_id: str | None, slug: str, declined: _Declined) -> Result:
         return Result(message_id, slug, "skipped", reason=self.redactor.text(declined.reason))

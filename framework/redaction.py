@@ -29,8 +29,9 @@ class Redactor:
 
     def __init__(self, secrets: list[str]) -> None:
         self._forms = tuple({form for secret in secrets for form in secret_forms(secret)})
-        patterns = sorted({p for secret in secrets if (p := percent_encoded_pattern(secret))})
-        self._percent_encoded = re.compile("|".join(patterns)) if patterns else None
+        # One lookahead per secret, so that overlapping occurrences are all found
+        patterns = {p for secret in secrets if (p := percent_encoded_pattern(secret))}
+        self._percent_encoded = tuple(re.compile(f"(?=({pattern}))") for pattern in patterns)
 
     def text(self, value: str) -> str:
         """``value`` with every occurrence of a form of a secret replaced by
@@ -38,8 +39,12 @@ class Redactor:
         spans = [
             span for form in self._forms if form in value for span in _occurrences(value, form)
         ]
-        if self._percent_encoded is not None and ("%" in value or "+" in value):
-            spans += [found.span() for found in self._percent_encoded.finditer(value)]
+        if self._percent_encoded and ("%" in value or "+" in value):
+            spans += [
+                found.span(1)
+                for pattern in self._percent_encoded
+                for found in pattern.finditer(value)
+            ]
         if not spans:
             return value
         spans.sort()

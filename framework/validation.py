@@ -7,6 +7,7 @@ so a secret cannot leak through an error.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, NotRequired, Required
 
@@ -56,10 +57,20 @@ def _value_annotation(spec: Field, *, strict: bool) -> Any:
     return annotation
 
 
+_CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+
+
 def _secret(value: object) -> SecretStr:
-    if isinstance(value, SecretStr):
-        return value
-    return SecretStr(SCALARS["string"](value, strict=True))
+    """A secret: a string without a control character (a line break, a tab, NUL, DEL, the
+    C1 controls, a Unicode line or paragraph separator). Refused rather than stripped,
+    even as a trailing line break from a paste: a secret quietly changed could hide a
+    wrong one. Sent as it is, the character would make an invalid header, or an HTTP
+    library's error quoting the secret."""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    checked = SCALARS["string"](text, strict=True)
+    if any(unicodedata.category(char) in _CONTROL_CATEGORIES for char in checked):
+        raise ValueError("contains a control character (a pasted line break?)")
+    return value if isinstance(value, SecretStr) else SecretStr(checked)
 
 
 def _object_annotation(spec: Field, *, strict: bool) -> Any:

@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from framework.cli import authoring, destinations, languages, runtime, sandbox, serve
-from framework.cli.common import EXIT_OK, EXIT_USAGE, UsageError
+from framework.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from framework.errors import ActionsError
+from framework.json_text import JsonTextError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,6 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ActionsError) as error:
         print(f"actions: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except JsonTextError as error:  # output that JSON cannot hold
+        print(f"actions: RESULT_NOT_JSON: the output cannot be written: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except BrokenPipeError:  # e.g. piped into `head`
         return EXIT_OK
 

@@ -174,6 +174,8 @@ def _read(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"configuration file {str(path)!r} is not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"configuration file {str(path)!r} is not UTF-8") from None
     except ValueError:  # tomllib converts integers of any length, Python refuses
         raise ConfigError(
             f"configuration file {str(path)!r} holds an integer of more than "

@@ -48,4 +48,9 @@ def parse_time(text: str, now: float) -> float:
 
 def iso_time(seconds: float) -> str:
     """A Unix time as ISO 8601 in UTC with milliseconds: ``2026-11-20T09:00:00.123Z``."""
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+    return iso(datetime.fromtimestamp(seconds, UTC))
+
+
+def iso(when: datetime) -> str:
+    """An aware time as ISO 8601 in UTC with milliseconds: ``2026-11-20T09:00:00.123Z``."""
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from framework.delivery.durations import iso
+
 
 @dataclass(frozen=True)
 class Receipt:
@@ -71,8 +73,3 @@ def _read(value: object) -> datetime | None:
     except ValueError:
         return None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
-
-
-def iso(when: datetime) -> str:
-    """An aware time as ISO 8601 in UTC with milliseconds: ``2026-11-20T09:00:00.123Z``."""
-    return when.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"

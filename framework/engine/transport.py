@@ -33,8 +33,9 @@ def check_headers(headers: Mapping[str, str]) -> None:
     than tab in a header's name or value. The message names the header when its name is
     clean, never its value: that may be a credential."""
     for name, value in headers.items():
-        if _FORBIDDEN_IN_HEADERS.search(value) or _FORBIDDEN_IN_HEADERS.search(name):
-            which = "a request header" if _FORBIDDEN_IN_HEADERS.search(name) else repr(name)
+        bad_name = _FORBIDDEN_IN_HEADERS.search(name) is not None
+        if bad_name or _FORBIDDEN_IN_HEADERS.search(value):
+            which = "a request header" if bad_name else repr(name)
             raise IntegrationError(
                 f"{which} contains a control character (a line break?): not sent",
                 code="INVALID_REQUEST",

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from framework.cli import common, main
+from framework.cli import common, destinations, main
+from framework.registry import Registry
+from tests.nesting import in_objects
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "examples" / "perkville" / "settings.json"
@@ -197,23 +199,16 @@ def test_map_and_match_go_on_after_a_bad_line(
     assert "Traceback" not in err
 
 
-def nested(depth: int) -> Any:
-    mapping: Any = {"@path": "$.properties.total"}
-    for _ in range(depth):
-        mapping = {"k": mapping}
-    return mapping
-
-
 @pytest.mark.parametrize(
     ("document", "message"),
     [
         pytest.param(
-            {"award_points": {"amount": nested(40)}},
+            {"award_points": {"amount": in_objects(40, {"@path": "$.properties.total"})}},
             "actions: INVALID_MAPPING: /amount" + "/k" * 31 + ": it is nested more than 32 deep",
             id="deeper than a mapping may be",
         ),
         pytest.param(
-            {"award_points": {"amount": nested(300)}},
+            {"award_points": {"amount": in_objects(300, {"@path": "$.properties.total"})}},
             "is not valid JSON: it is nested more than 64 deep at /award_points/amount/k/k",
             id="deeper than JSON may be",
         ),
@@ -258,7 +253,7 @@ def test_map_refuses_a_deep_mapping_at_its_pointer(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     mapping = tmp_path / "mapping.json"
-    mapping.write_text(json.dumps(nested(40)))
+    mapping.write_text(json.dumps(in_objects(40, {"@path": "$.properties.total"})))
     events = tmp_path / "events.ndjson"
     events.write_bytes(event("m1"))
     assert main(["map", str(mapping), str(events)]) == 2
@@ -301,4 +296,19 @@ def test_an_endpoint_from_the_environment_must_be_an_http_url(
     assert err == (
         "actions: ACTIONS_ENDPOINT_PERKVILLE: the endpoint must be an http or https URL, "
         "such as https://api.example.com\n"
+    )
+
+
+def test_output_json_cannot_hold_is_a_coded_error_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a plugin module whose file name is not UTF-8 is named with a lone surrogate
+    broken = Registry({}, {}, {"plugins/bad\udcff.py": "ImportError: no module"})
+    monkeypatch.setattr(destinations, "discover", lambda: broken)
+    assert main(["list", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "actions: RESULT_NOT_JSON: the output cannot be written: not valid JSON: "
+        "a key holds a lone UTF-16 surrogate at /broken\n"
     )

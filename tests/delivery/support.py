@@ -37,20 +37,24 @@ ENV = {"TEST_WRITE_KEY": WRITE_KEY, "TEST_PERKVILLE_KEY": API_KEY}
 
 def write_config(
     folder: Path,
-    endpoint: str,
+    endpoint: str | None,
     *,
     queue: str = "sqlite:///queue.db",
     destination: Mapping[str, object] | None = None,
+    enabled: tuple[str, ...] = (),
     **delivery: object,
 ) -> Path:
     """A configuration: one source (write key from ``TEST_WRITE_KEY``) feeding Perkville at
-    ``endpoint`` (API key from ``TEST_PERKVILLE_KEY``, more keys of its table from
-    ``destination``), the queue at ``queue`` (by default a SQLite file in ``folder``),
+    ``endpoint`` (its own base URL when ``None``; API key from ``TEST_PERKVILLE_KEY``, more
+    keys of its table from ``destination``, an empty mapping for each action in
+    ``enabled``), the queue at ``queue`` (by default a SQLite file in ``folder``),
     ``delivery`` options."""
     public = {key: value for key, value in SETTINGS.items() if key != "api_key"}
     (folder / "perkville.json").write_text(json.dumps(public))
     options = "\n".join(f"{key} = {json.dumps(value)}" for key, value in delivery.items())
-    flow = "\n".join(f"{key} = {json.dumps(value)}" for key, value in (destination or {}).items())
+    table = {**({"endpoint": endpoint} if endpoint else {}), **(destination or {})}
+    keys = "\n".join(f"{key} = {json.dumps(value)}" for key, value in table.items())
+    mappings = "".join(f"\n[sources.destinations.mappings.{action}]\n" for action in enabled)
     path = folder / "actions.toml"
     path.write_text(
         f"""
@@ -67,9 +71,8 @@ write_key = "env:TEST_WRITE_KEY"
 slug = "perkville"
 settings_file = "perkville.json"
 settings = {{ api_key = "env:TEST_PERKVILLE_KEY" }}
-endpoint = "{endpoint}"
-{flow}
-"""
+{keys}
+{mappings}"""
     )
     return path
 

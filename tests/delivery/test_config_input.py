@@ -94,3 +94,11 @@ def test_toml_python_cannot_read_is_a_config_error(tmp_path: Path, text: str, me
     with pytest.raises(ConfigError) as raised:
         load_config(path, {})
     assert raised.value.message == f"configuration file {str(path)!r} {message}"
+
+
+def test_a_configuration_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "actions.toml"
+    path.write_bytes(b'queue = "sqlite:///q\xff.db"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, {})
+    assert raised.value.message == f"configuration file {str(path)!r} is not UTF-8"

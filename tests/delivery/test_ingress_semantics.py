@@ -29,6 +29,7 @@ from framework.delivery.runtime import Runtime
 from framework.engine.loop import engine_loop
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import WRITE_KEY, basic, batch_body, order, serving
+from tests.nesting import in_objects
 
 NOWHERE = "http://127.0.0.1:9"  # no worker runs: nothing is sent there
 NOW = 1_795_000_000.0  # 2026-11-18T11:06:40Z
@@ -117,7 +118,10 @@ def test_a_batch_keeps_its_valid_events_and_drops_each_invalid_one(
     assert lines[0]["error"] == (
         "the event does not follow Segment's spec: /: needs userId or anonymousId"
     )
-    assert lines[6]["error"].endswith("lone UTF-16 surrogate at /batch/7/properties/order_id")
+    # what is wrong, not where: the pointer would hold the sender's keys
+    assert (
+        lines[6]["error"] == "the event is not valid JSON: a string holds a lone UTF-16 surrogate"
+    )
     text = "\n".join(JsonFormatter().format(record) for record in caplog.records)
     assert CONTENT not in text
     assert "918273645" not in text
@@ -159,6 +163,24 @@ def test_what_is_wrong_outside_the_events_of_a_batch_refuses_it() -> None:
     assert (raised.value.status, raised.value.code) == (400, "MALFORMED_JSON")
     assert raised.value.message == (
         "the request body is not valid JSON: a string holds a lone UTF-16 surrogate at /context/ip"
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "body", "pointer"),
+    [
+        ("track", {**order(1), "type": "track", "properties": in_objects(70, 1)}, "/properties"),
+        ("batch", {"batch": [order(1)], "context": in_objects(70, 1)}, "/context"),
+    ],
+)
+def test_nesting_too_deep_outside_a_batchs_events_refuses_the_call(
+    call: str, body: dict[str, Any], pointer: str
+) -> None:
+    with pytest.raises(IntakeError) as raised:
+        read_body(json.dumps(body).encode(), None, call)
+    assert (raised.value.status, raised.value.code) == (400, "MALFORMED_JSON")
+    assert raised.value.message.startswith(
+        f"the request body is not valid JSON: it is nested more than 64 deep at {pointer}/k"
     )
 
 

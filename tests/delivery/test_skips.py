@@ -23,7 +23,7 @@ from framework.delivery.runtime import Runtime
 from framework.engine.loop import engine_loop
 from framework.results import Result
 from tests.delivery.conftest import MakeRuntime
-from tests.delivery.support import ENV, SETTINGS, drained, order, post_batch, wait_for
+from tests.delivery.support import ENV, drained, order, post_batch, wait_for, write_config
 
 DESTINATIONS = {"perkville": perkville}
 ENGAGE_ROUTE = "perkville/Award Perk for Audience"
@@ -48,28 +48,7 @@ def engage_config(folder: Path, endpoint: str | None) -> Path:
     """One source feeding Perkville (at ``endpoint``, when given) with the Engage action
     enabled by a mapping; its ``audience_to_perk_map`` is left empty, so that action
     declines every call."""
-    where = f'endpoint = "{endpoint}"' if endpoint else ""
-    public = {key: value for key, value in SETTINGS.items() if key != "api_key"}
-    (folder / "perkville.json").write_text(json.dumps(public))
-    path = folder / "actions.toml"
-    path.write_text(
-        f"""
-queue = "sqlite:///queue.db"
-
-[[sources]]
-name = "shop"
-write_key = "env:TEST_WRITE_KEY"
-
-[[sources.destinations]]
-slug = "perkville"
-settings_file = "perkville.json"
-settings = {{ api_key = "env:TEST_PERKVILLE_KEY" }}
-{where}
-
-[sources.destinations.mappings.award_perk_for_audience]
-"""
-    )
-    return path
+    return write_config(folder, endpoint, enabled=("award_perk_for_audience",))
 
 
 def test_a_declined_result_is_a_skip_with_its_reason_that_ends_the_item() -> None:

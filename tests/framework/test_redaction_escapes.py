@@ -105,6 +105,20 @@ def test_overlapping_occurrences_of_one_secret_are_hidden_whole() -> None:
     assert Redactor(["abab"]).text("xababab") == f"x{REDACTED}"
 
 
+@pytest.mark.parametrize(
+    ("secrets", "plain"),
+    [
+        (["k y", "k y z"], "k y z"),  # one secret starts another
+        (["ab/cd", "cd/ef"], "ab/cd/ef"),  # two secrets overlap
+        (["a/a"], "a/a/a"),  # a secret overlaps itself
+    ],
+)
+def test_overlapping_percent_encoded_secrets_are_hidden_whole(
+    secrets: list[str], plain: str
+) -> None:
+    assert Redactor(secrets).text(f"?k={quote(plain, safe='')}&") == f"?k={REDACTED}&"
+
+
 def test_replacements_are_not_searched_again() -> None:
     assert Redactor(["RED", "ACT"]).text("RED") == REDACTED, "no secret found inside [REDACTED]"
 

@@ -120,11 +120,11 @@ def test_secret_settings_are_checked_at_every_depth_with_the_other_problems() ->
         "account": {"password": "bad\r"},
         "keys": {"eu": "fine", "us": "\tbad"},
     }
-    assert settings_problems(destination, raw) == [
-        ("region", "is required"),
+    assert settings_problems(destination, raw) == [  # in the order of the settings
         ("tokens.1", CONTROL_CHARACTER),
         ("account.password", CONTROL_CHARACTER),
         ("keys.us", CONTROL_CHARACTER),
+        ("region", "is required"),
     ]
 
 

@@ -14,29 +14,23 @@ from framework.errors import MappingError, MappingResolutionError, Problem
 from framework.mapping import compile_mapping, liquid_engine, validate_mapping
 from framework.mapping.liquid_engine import WORK_BUDGET
 from framework.mapping.validate import MAX_DEPTH
+from tests.nesting import in_objects
 
 TOO_DEEP = f"it is nested more than {MAX_DEPTH} deep"
 SQUARES = "{% assign a = 99999999999999999999 %}" + "{% assign a = a | times: a %}" * 8
 
 
-def nested(depth: int, inner: Any = 1) -> Any:
-    mapping: Any = inner
-    for _ in range(depth):
-        mapping = {"k": mapping}
-    return mapping
-
-
 def test_a_mapping_as_deep_as_allowed_is_valid() -> None:
-    assert validate_mapping(nested(MAX_DEPTH)) == []
-    assert compile_mapping(nested(MAX_DEPTH))({}) == nested(MAX_DEPTH)
+    assert validate_mapping(in_objects(MAX_DEPTH, 1)) == []
+    assert compile_mapping(in_objects(MAX_DEPTH, 1))({}) == in_objects(MAX_DEPTH, 1)
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 300, 100_000])
 def test_a_deeper_mapping_is_one_problem_at_its_pointer(depth: int) -> None:
     expected = [Problem("/k" * MAX_DEPTH, TOO_DEEP)]
-    assert validate_mapping(nested(depth)) == expected
+    assert validate_mapping(in_objects(depth, 1)) == expected
     with pytest.raises(MappingError) as raised:
-        compile_mapping(nested(depth))
+        compile_mapping(in_objects(depth, 1))
     assert raised.value.problems == expected
     assert raised.value.code == "INVALID_MAPPING"
 

@@ -12,6 +12,7 @@ import pytest
 
 from framework.json_text import parse_json
 from framework.testing import make_test_destination
+from tests.nesting import in_objects
 from tests.perkville.support import SETTINGS
 from tests.server.support import error_of, running_server
 
@@ -125,13 +126,6 @@ def test_a_liquid_failure_never_quotes_the_event(client: httpx.Client) -> None:
     assert "s3cr3t" not in response.text
 
 
-def nested(depth: int) -> Any:
-    mapping: Any = {"@path": "$.properties.revenue"}
-    for _ in range(depth):
-        mapping = {"k": mapping}
-    return mapping
-
-
 @pytest.mark.parametrize(
     ("depth", "problems"),
     [
@@ -143,7 +137,10 @@ def nested(depth: int) -> Any:
 def test_a_deep_mapping_is_a_problem_at_its_pointer(
     client: httpx.Client, depth: int, problems: list[dict[str, str]]
 ) -> None:
-    body = {"action": "award_points", "mapping": {"amount": nested(depth)}}
+    body = {
+        "action": "award_points",
+        "mapping": {"amount": in_objects(depth, {"@path": "$.properties.revenue"})},
+    }
     response = client.post("/api/destinations/perkville/validate-mapping", json=body)
     assert response.status_code == 200
     assert response.json() == {"ok": not problems, "problems": problems}
@@ -152,7 +149,11 @@ def test_a_deep_mapping_is_a_problem_at_its_pointer(
 def test_a_dry_run_with_a_deep_mapping_is_refused_as_invalid_mapping(
     client: httpx.Client,
 ) -> None:
-    response = dry_run(client, SPEND, {"award_points": {"amount": nested(40)}})
+    response = dry_run(
+        client,
+        SPEND,
+        {"award_points": {"amount": in_objects(40, {"@path": "$.properties.revenue"})}},
+    )
     assert response.status_code == 422
     error = error_of(response)
     assert error["code"] == "INVALID_MAPPING"
