@@ -126,6 +126,13 @@ class _CompiledAction:
         return f"{location}: {reason}{where}"
 
 
+def unmatched_reason(declared: Mapping[str, str], event: Mapping[str, object]) -> str:
+    """Why no subscription takes ``event``: the reason its destination declares for the
+    event's type (``Destination.unmatched``), else "no subscription matched"."""
+    kind = event.get("type")
+    return (declared.get(kind) if isinstance(kind, str) else None) or NO_SUBSCRIPTION_MATCHED
+
+
 class DestinationRunner:
     """A destination configured with settings and subscriptions, ready to process events.
 
@@ -283,13 +290,9 @@ class DestinationRunner:
         return engine_loop().run(self._run(compiled, event, event["messageId"]))
 
     def _unmatched(self, event: Mapping[str, Any]) -> Result:
-        """The ``skipped`` result of an event no subscription matched: the reason is the one
-        the destination declares for the event's type, else "no subscription matched"."""
-        kind = event.get("type")
-        declared = self._unmatched_reasons.get(kind) if isinstance(kind, str) else None
-        return Result(
-            event["messageId"], None, "skipped", reason=declared or NO_SUBSCRIPTION_MATCHED
-        )
+        """The ``skipped`` result of an event no subscription matched."""
+        reason = unmatched_reason(self._unmatched_reasons, event)
+        return Result(event["messageId"], None, "skipped", reason=reason)
 
     def _declined(self, message_id: str | None, slug: str, declined: _Declined) -> Result:
         return Result(message_id, slug, "skipped", reason=self.redactor.text(declined.reason))

@@ -38,7 +38,7 @@ from framework.engine.client import AiohttpTransport
 from framework.engine.flow import FlowControl, FlowLimits
 from framework.engine.transport import Transport
 from framework.errors import ActionsError
-from framework.execute import NO_SUBSCRIPTION_MATCHED, DestinationRunner, presets_as_subscriptions
+from framework.execute import DestinationRunner, presets_as_subscriptions, unmatched_reason
 from framework.guard import AddressGuard, private_targets_allowed
 from framework.http import RetryPolicy
 from framework.subscriptions import compile_subscription
@@ -75,9 +75,7 @@ class Target:
         """Why no route of this destination takes ``event`` (which none does)."""
         if _turned_off(event, self.names):
             return "the event's integrations turn this destination off"
-        kind = event.get("type")
-        declared = self.unmatched.get(kind) if isinstance(kind, str) else None
-        return declared or NO_SUBSCRIPTION_MATCHED
+        return unmatched_reason(self.unmatched, event)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from framework.testing import (
 )
 from tests.perkville.support import API_KEY, SETTINGS
 
-AUDIENCES = {"vip_customers": "900", "big_spenders": "901"}
+AUDIENCES = {"vip_customers": "910", "big_spenders": "911"}
 ENGAGE = {"award_perk_for_audience": {}}  # a mapping for the action turns its preset on
 
 
@@ -105,7 +105,7 @@ def test_with_the_preset_on_an_audience_is_awarded_and_tracks_still_work() -> No
 
 def test_an_entered_audience_posts_one_transaction_of_quantity_one_for_its_perk() -> None:
     sent = body(award(joined()))
-    assert (sent["perk"], sent["email"], sent["quantity"]) == ("900", "vip@example.com", 1)
+    assert (sent["perk"], sent["email"], sent["quantity"]) == ("910", "vip@example.com", 1)
     assert (sent["business"], sent["location"], sent["send_email"]) == ("4242", "17", False)
     assert "limit_to_once_per_calendar_day" not in sent
 
@@ -114,7 +114,7 @@ def test_context_traits_count_and_the_calls_own_traits_win() -> None:
     in_context = joined(
         traits={"email": "vip@example.com"}, context={"traits": {"big_spenders": True}}
     )
-    assert body(award(in_context))["perk"] == "901"
+    assert body(award(in_context))["perk"] == "911"
     overruled = joined(context={"traits": {"vip_customers": True}}, traits={"vip_customers": False})
     assert award(overruled).result.status == "skipped"
 
@@ -302,5 +302,5 @@ def test_the_sandbox_applies_one_award_per_user_and_audience() -> None:
         assert (sandbox.applied(), sandbox.duplicates()) == (1, 2)
         assert sandbox.balances() == {"vip@example.com": 1}
         [transaction] = sandbox.transactions()
-    assert transaction["perk"] == "900"
+    assert transaction["perk"] == "910"
     assert API_KEY not in repr(transaction)

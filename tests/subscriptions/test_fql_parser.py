@@ -173,3 +173,17 @@ def test_long_flat_chains_do_not_recurse() -> None:
     node = parse(source)
     assert isinstance(node, Or)
     assert len(node.operands) == 5000
+
+
+def test_a_number_past_pythons_digit_limit_is_read_as_javascript_reads_it() -> None:
+    huge = "7" * 4301  # int() refuses it; JavaScript reads it as Infinity
+    matches = compile_subscription(f"properties.n = {huge}").matches
+    assert matches({"properties": {"n": float("inf")}})
+    assert not matches({"properties": {"n": 7}})
+
+
+def test_a_field_name_of_more_digits_than_python_reads_is_a_key_not_an_index() -> None:
+    key = "7" * 4301
+    matches = compile_subscription(f"properties.{key} = 1").matches
+    assert matches({"properties": {key: 1}})
+    assert not matches({"properties": {"other": 1}})
