@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from destinations.perkville import destination as perkville
-from framework.fields import Field
+from framework.fields import FieldSpec
 from framework.mapping import MISSING, compile_mapping
 from framework.subscriptions import compile_subscription
 from framework.validation import FieldsValidator
@@ -41,13 +41,13 @@ EVENT: dict[str, Any] = {
 }
 
 MIXED_FIELDS = {
-    "user_id": Field(label="User", description="d", required=True),
-    "name": Field(label="Name", description="d"),
-    "email": Field(label="Email", description="d", format="email"),
-    "amount": Field(label="Amount", description="d", type="number"),
-    "tags": Field(label="Tags", description="d", multiple=True),
-    "address": Field(label="Address", description="d", type="object"),
-    "summary": Field(label="Summary", description="d"),
+    "user_id": FieldSpec(label="User", description="d", required=True),
+    "name": FieldSpec(label="Name", description="d"),
+    "email": FieldSpec(label="Email", description="d", format="email"),
+    "amount": FieldSpec(label="Amount", description="d", type="number"),
+    "tags": FieldSpec(label="Tags", description="d", multiple=True),
+    "address": FieldSpec(label="Address", description="d", type="object"),
+    "summary": FieldSpec(label="Summary", description="d"),
 }
 MIXED_MAPPING = {
     "user_id": {"@path": "$.userId"},

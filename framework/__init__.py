@@ -25,8 +25,9 @@ from framework.errors import (
     SubscriptionSyntaxError,
 )
 from framework.execute import ActionSubscription, AuthResult, DestinationRunner
-from framework.fields import Choice, Field
+from framework.fields import Choice, Field, FieldSpec
 from framework.http import RetryPolicy
+from framework.model import Model, Payload, Settings
 from framework.results import ErrorInfo, Result
 
 __all__ = [
@@ -41,15 +42,19 @@ __all__ = [
     "DestinationRunner",
     "ErrorInfo",
     "Field",
+    "FieldSpec",
     "HttpRequest",
     "IntegrationError",
     "InvalidAuthenticationError",
     "MappingError",
+    "Model",
+    "Payload",
     "PayloadValidationError",
     "Preset",
     "Result",
     "RetryPolicy",
     "RetryableError",
+    "Settings",
     "SettingsError",
     "SubscriptionSyntaxError",
 ]

@@ -1,24 +1,25 @@
-"""Converting one scalar value to a field's type, format and choices.
+"""Converting one value to a field type or checking it against a format: the semantics of
+field types, which :mod:`framework.field_types` binds to their names.
 
-These functions are the semantics of field types; the complete validator
-(:mod:`framework.validation`) and its fast path (:mod:`framework.fastpath`) both call them.
-They raise ``PydanticCustomError`` (which never carries the input value) for a bad value.
+A type's conversion takes the value and ``strict`` (settings take typed JSON; payloads,
+lax, also take numeric strings for numbers, numbers for strings and ``"true"``/``"false"``
+for booleans) and returns the converted value. A format check takes the converted text.
+Both raise :class:`Invalid`, whose reasons never quote the value (it may be a secret).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import cast
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
-from pydantic_core import PydanticCustomError
 
-from framework.fields import Field
 from framework.json_text import MAX_INTEGER_DIGITS
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,9 +27,25 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # "nan", "infinity" or non-ASCII digits).
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _TOO_MANY_DIGITS = f"expected a number of at most {MAX_INTEGER_DIGITS} digits"
+_CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 
-def _kind(value: object) -> str:
+class Invalid(ValueError):
+    """Why a value does not fit: ``(path, reason)`` pairs, each path the keys or indices
+    leading from the value to the part that does not fit (``()``: the value itself)."""
+
+    def __init__(self, problems: list[tuple[tuple[str, ...], str]]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+    @classmethod
+    def because(cls, reason: str) -> Invalid:
+        """The value itself does not fit, for ``reason``."""
+        return cls([((), reason)])
+
+
+def kind_of_value(value: object) -> str:
+    """The JSON name of a value's type (``"integer"``, ``"array"``, ``"null"``...)."""
     if value is None:
         return "null"
     return {
@@ -41,129 +58,140 @@ def _kind(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _fail(kind: str, message: str, value: object) -> PydanticCustomError:
-    return PydanticCustomError(kind, message, {"got": _kind(value)})
+def _expected(what: str, value: object) -> Invalid:
+    return Invalid.because(f"expected {what}, got {kind_of_value(value)}")
 
 
-def _number(value: object, *, strict: bool) -> int | float:
+def number(value: object, strict: bool) -> int | float:
+    """An ``int`` stays an ``int``; a numeric string (lax) becomes an ``int`` or a ``float``."""
     if type(value) is int:
         return value
     if isinstance(value, str) and not strict:
         text = value.strip()
         if not _NUMERIC.fullmatch(text):
-            raise _fail("number_type", "expected a number, got a non-numeric string", value)
+            raise Invalid.because("expected a number, got a non-numeric string")
         if "." not in text and "e" not in text and "E" not in text:
             if len(text.lstrip("+-")) > MAX_INTEGER_DIGITS:
-                raise _fail("number_size", _TOO_MANY_DIGITS, value)
+                raise Invalid.because(_TOO_MANY_DIGITS)
             return int(text)
-        number = float(text)
+        converted = float(text)
     elif type(value) is float:
-        number = value
+        converted = value
     else:
-        raise _fail("number_type", "expected a number, got {got}", value)
-    if not math.isfinite(number):
-        raise _fail("finite_number", "expected a finite number", value)
-    return number
+        raise _expected("a number", value)
+    if not math.isfinite(converted):
+        raise Invalid.because("expected a finite number")
+    return converted
 
 
-def _integer(value: object, *, strict: bool) -> int:
-    number = _number(value, strict=strict)
-    if isinstance(number, float):
-        if not number.is_integer():
-            raise _fail("integer_type", "expected an integer, got a fraction", value)
-        return int(number)
-    return number
+def integer(value: object, strict: bool) -> int:
+    """A number without a fraction (``5.0`` is ``5``)."""
+    converted = number(value, strict)
+    if isinstance(converted, float):
+        if not converted.is_integer():
+            raise Invalid.because("expected an integer, got a fraction")
+        return int(converted)
+    return converted
 
 
-def _boolean(value: object, *, strict: bool) -> bool:
+def boolean(value: object, strict: bool) -> bool:
+    """``True``/``False``; lax, also ``"true"``/``"false"`` in any case, padded."""
     if isinstance(value, bool):
         return value
     if not strict and isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise _fail("bool_type", "expected a boolean, got {got}", value)
+    raise _expected("a boolean", value)
 
 
-def _string(value: object, *, strict: bool) -> str:
+def string(value: object, strict: bool) -> str:
+    """Text as given; lax, a finite number becomes its text."""
     if isinstance(value, str):
         return value
     if not strict and isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and not math.isfinite(value):
-            raise _fail("finite_number", "expected a finite number", value)
+            raise Invalid.because("expected a finite number")
         return str(value)
-    raise _fail("string_type", "expected a string, got {got}", value)
+    raise _expected("a string", value)
 
 
-def _datetime(value: object, *, strict: bool) -> str:
-    text = _string(value, strict=True)
+def datetime_text(value: object, strict: bool) -> str:
+    """An ISO 8601 date-time, kept as the text given (never a number, even lax)."""
+    text = string(value, strict=True)
     try:
         datetime.fromisoformat(text)
     except ValueError:
-        raise _fail("datetime_format", "expected an ISO 8601 date-time", value) from None
+        raise Invalid.because("expected an ISO 8601 date-time") from None
     return text
 
 
-def _email(text: str) -> str:
+def secret(value: object, strict: bool) -> SecretStr:
+    """A :class:`SecretStr`: a string without a control character (a line break, a tab, NUL,
+    DEL, the C1 controls, a Unicode line or paragraph separator). Refused rather than
+    stripped, even as a trailing line break from a paste: a secret quietly changed could
+    hide a wrong one. Sent as it is, the character would make an invalid header, or an
+    HTTP library's error quoting the secret."""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    checked = string(text, strict=True)
+    if any(unicodedata.category(char) in _CONTROL_CATEGORIES for char in checked):
+        raise Invalid.because("contains a control character (a pasted line break?)")
+    return value if isinstance(value, SecretStr) else SecretStr(checked)
+
+
+def mapping(value: object) -> Mapping[object, object]:
+    """An object (a mapping), or :class:`Invalid`; its keys are not checked."""
+    if type(value) is dict or isinstance(value, Mapping):
+        return value
+    raise Invalid.because("expected an object")
+
+
+def key_problems(value: Mapping[object, object]) -> list[tuple[tuple[str, ...], str]]:
+    """A problem for every key of an object that is not a string."""
+    return [((str(key),), "expected a string key") for key in value if type(key) is not str]
+
+
+def any_object(value: object, strict: bool) -> dict[str, object]:
+    """An object of any shape: a new ``dict`` with string keys (the values as they are)."""
+    checked = mapping(value)
+    problems = key_problems(checked)
+    if problems:
+        raise Invalid(problems)
+    return cast("dict[str, object]", dict(checked))
+
+
+def email(text: str) -> str:
+    """An email address, stripped of surrounding white space."""
     text = text.strip()
     if not EMAIL.match(text):
-        raise PydanticCustomError("email_format", "expected an email address")
+        raise Invalid.because("expected an email address")
     return text
 
 
-def _uri(text: str) -> str:
+def uri(text: str) -> str:
+    """An absolute URI: a scheme and a host."""
     parts = urlsplit(text)
     if not parts.scheme or not parts.netloc:
-        raise PydanticCustomError("uri_format", "expected an absolute URI")
+        raise Invalid.because("expected an absolute URI")
     return text
 
 
-def _date(text: str) -> str:
+def date_text(text: str) -> str:
+    """An ISO 8601 date."""
     try:
         date.fromisoformat(text)
     except ValueError:
-        raise PydanticCustomError("date_format", "expected an ISO 8601 date") from None
+        raise Invalid.because("expected an ISO 8601 date") from None
     return text
 
 
-def _uuid(text: str) -> str:
+def datetime_format(text: str) -> str:
+    """An ISO 8601 date-time (the ``date-time`` format of a string)."""
+    return datetime_text(text, strict=True)
+
+
+def uuid_text(text: str) -> str:
+    """A UUID in any form :class:`uuid.UUID` reads."""
     try:
         uuid.UUID(text)
     except ValueError:
-        raise PydanticCustomError("uuid_format", "expected a UUID") from None
+        raise Invalid.because("expected a UUID") from None
     return text
-
-
-FORMAT_CHECKS: dict[str, Callable[[str], str]] = {
-    "email": _email,
-    "uri": _uri,
-    "date-time": lambda text: _datetime(text, strict=True),
-    "date": _date,
-    "uuid": _uuid,
-}
-
-SCALARS: dict[str, Callable[..., Any]] = {
-    "string": _string,
-    "text": _string,
-    "number": _number,
-    "integer": _integer,
-    "boolean": _boolean,
-    "datetime": _datetime,
-}
-
-
-def not_blank(value: Any) -> Any:
-    text = value.get_secret_value() if isinstance(value, SecretStr) else value
-    if isinstance(text, str) and not text.strip():
-        raise PydanticCustomError("blank", "must not be empty")
-    return value
-
-
-def choice_check(spec: Field) -> Callable[[Any], Any]:
-    allowed = [choice.value for choice in spec.choices or ()]
-    listing = ", ".join(repr(value) for value in allowed)
-
-    def check(value: Any) -> Any:
-        if value not in allowed:
-            raise PydanticCustomError("choice", "must be one of {allowed}", {"allowed": listing})
-        return value
-
-    return check

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from framework.definition import Action, Destination
-from framework.endpoint import environment_variable
-from framework.fields import Field
+from framework.fields import FieldSpec
 from framework.mapping import MISSING
+from framework.operator import endpoint_variable
 
 METHODS = ("track", "identify", "page", "screen", "group", "alias")
 _TYPE_CONDITION = re.compile(r'\btype\s*=\s*"(\w+)"')
@@ -52,7 +52,7 @@ def _getting_started(destination: Destination) -> list[str]:
         "below decide which actions run."
     )
     if destination.base_url:
-        variable = environment_variable(slug)
+        variable = endpoint_variable(slug)
         steps.append(
             f"1. Requests go to `{destination.base_url}`; an operator can point them "
             f"elsewhere with `--endpoint URL` or `{variable}`."
@@ -61,9 +61,9 @@ def _getting_started(destination: Destination) -> list[str]:
 
 
 def _settings_table(destination: Destination) -> list[str]:
-    if not destination.settings:
+    if not destination.setting_fields:
         return ["This destination has no settings."]
-    return _fields_table(destination.settings, "Setting", "Default")
+    return _fields_table(destination.setting_fields, "Setting", "Default")
 
 
 def _methods_table(destination: Destination) -> list[str]:
@@ -118,7 +118,7 @@ def _action_section(slug: str, action: Action) -> list[str]:
     return [*lines, *_fields_table(action.fields, "Field", "Default mapping"), ""]
 
 
-def _fields_table(fields: Mapping[str, Field], noun: str, default: str) -> list[str]:
+def _fields_table(fields: Mapping[str, FieldSpec], noun: str, default: str) -> list[str]:
     """One row per field: name, label, type, required, default (value or mapping), help."""
     rows = [f"| {noun} | Label | Type | Required | {default} | Description |", "|---" * 6 + "|"]
     for name, spec in fields.items():
@@ -129,7 +129,7 @@ def _fields_table(fields: Mapping[str, Field], noun: str, default: str) -> list[
     return rows
 
 
-def _type(spec: Field) -> str:
+def _type(spec: FieldSpec) -> str:
     kind: str = spec.type
     if spec.values is not None:
         kind = f"object of {spec.values}"

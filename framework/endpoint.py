@@ -1,11 +1,11 @@
 """An operator's endpoint: the base URL that replaces a destination's own (``--endpoint``,
-``ACTIONS_ENDPOINT_<SLUG>``, a runtime configuration's ``endpoint``). It must be an
-absolute ``http`` or ``https`` URL naming a host; anything else (``file:///…``, a bare
-``host:port``) is refused where it is given, before any event is read."""
+``ACTIONS_ENDPOINT_<SLUG>`` through :mod:`framework.operator`, a runtime configuration's
+``endpoint``). It must be an absolute ``http`` or ``https`` URL naming a host; anything
+else (``file:///…``, a bare ``host:port``) is refused where it is given, before any event
+is read."""
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 from framework.guard import ALLOWED_SCHEMES
@@ -28,17 +28,3 @@ def endpoint_problem(url: str) -> str | None:
     if not parts.hostname:
         return f"must name a host, as in {EXAMPLE}"
     return None
-
-
-def environment_variable(slug: str) -> str:
-    """The variable that sets a destination's endpoint: ``ACTIONS_ENDPOINT_<SLUG>``."""
-    return f"ACTIONS_ENDPOINT_{slug.upper()}"
-
-
-def endpoint_from_environment(slug: str) -> tuple[str | None, str | None]:
-    """The endpoint :func:`environment_variable` sets (``None`` when unset or empty), and
-    what is wrong with it, naming the variable but never its value (``None`` when usable)."""
-    name = environment_variable(slug)
-    url = os.environ.get(name) or None
-    problem = endpoint_problem(url) if url else None
-    return url, (f"{name}: the endpoint {problem}" if problem else None)

@@ -19,6 +19,9 @@ settings API and tests, which run them on the process's engine loop and wait.
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
+import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -39,9 +42,10 @@ from framework.errors import (
     SettingsError,
 )
 from framework.events import with_message_id
-from framework.guard import AddressGuard, Resolver, private_targets_allowed
+from framework.guard import AddressGuard, Resolver
 from framework.http import DEFAULT_TIMEOUT, PreparedRequest, RequestClient, RetryPolicy, prepare
 from framework.mapping import MISSING, compile_mapping, referenced_paths
+from framework.model import Payload, Settings, Unconverted, build
 from framework.redaction import Redactor
 from framework.responses import error_for_response
 from framework.results import ErrorInfo, Result, Status
@@ -50,17 +54,20 @@ from framework.subscriptions import compile_subscription
 from framework.validation import FieldsValidator
 
 NO_SUBSCRIPTION_MATCHED = "no subscription matched"
+logger = logging.getLogger("framework.plugins")
 
 
 @dataclass(frozen=True)
 class ActionSubscription:
     """Run ``action`` on events matching the FQL ``subscription``, with ``mapping``
-    (merged over the action's default mappings)."""
+    (merged over the action's default mappings). ``key`` tells the subscriptions of one
+    action apart (a preset's key); ``name`` is only shown."""
 
     action: str
     subscription: str
     mapping: Mapping[str, Any] = field(default_factory=dict)
     name: str | None = None
+    key: str = "default"
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class AuthResult:
 
 
 class _Declined(Exception):
-    """An action's precheck declined an event: it is skipped with ``reason``."""
+    """An action's check declined an event: it is skipped with ``reason``."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -82,7 +89,7 @@ class _Declined(Exception):
 
 
 class _CompiledAction:
-    """An action with one merged mapping, compiled: resolve -> validate -> perform."""
+    """An action with one merged mapping, compiled: resolve -> convert -> check -> perform."""
 
     def __init__(self, slug: str, action: Action, mapping: Mapping[str, Any]) -> None:
         unknown = [key for key in mapping if key not in action.fields]
@@ -100,20 +107,31 @@ class _CompiledAction:
         self.perform = action.perform
         self.perform_batch = action.perform_batch
         self.batch_size: int | None = None  # set by the runner, from the settings
-        self._precheck = action.precheck
+        self._model: type[Payload] = action.payload
+        self._check = action.check
         self._resolve = compile_mapping(merged)
         self._sources = {name: referenced_paths(value) for name, value in merged.items()}
         self._validator = FieldsValidator(action.fields, strict=False, defaults=False)
 
-    def payload(self, settings: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
-        """The validated payload this event resolves to, or :class:`PayloadValidationError`,
-        or :class:`_Declined` when the precheck gives a reason to send nothing."""
-        resolved = self._resolve(event)
-        if self._precheck is not None:
-            reason = self._precheck(settings, resolved)
+    def payload(self, settings: Settings, event: Mapping[str, Any]) -> Payload:
+        """The typed payload this event resolves to, or :class:`PayloadValidationError`,
+        or :class:`_Declined` when the check gives a reason to send nothing.
+
+        The check runs on the converted values even when some failed (see
+        :class:`~framework.definition.Action`): reading one of those ends it, and the
+        conversion problems are reported."""
+        values, problems = self._validator.validate(self._resolve(event))
+        unconverted = {location.split(".", maxsplit=1)[0] for location, _ in problems}
+        payload = build(self._model, values, unconverted)
+        if self._check is not None:
+            try:
+                reason = self._check(settings, payload)
+            except Unconverted:
+                if not problems:
+                    raise
+                reason = None
             if reason is not None:
                 raise _Declined(str(reason))
-        payload, problems = self._validator.validate(resolved)
         if problems:
             raise PayloadValidationError(
                 "; ".join(self._explain(loc, why) for loc, why in problems)
@@ -144,11 +162,15 @@ class DestinationRunner:
     processed.
 
     Requests with an absolute URL pass the address guard: only public addresses, unless
-    ``allow_private_targets`` (operator configuration; by default from the environment
-    variable ``ACTIONS_ALLOW_PRIVATE_TARGETS=1``). ``resolver`` replaces the system's name
+    ``allow_private_targets`` (operator configuration:
+    :class:`framework.operator.OperatorConfig`). ``resolver`` replaces the system's name
     resolution (tests: ``framework.guard.static_resolver``). Results carry the request
     sent, redacted, unless ``show_requests`` is false (the workers keep only outcomes, and
     redacting every request costs time).
+
+    An unexpected exception in plugin code (a hook, ``perform``) is logged with its
+    traceback, redacted, on the ``framework.plugins`` logger, and the event fails as
+    ``UNEXPECTED_ERROR``; with ``raise_plugin_errors`` (tests) it is raised instead.
     """
 
     def __init__(
@@ -164,16 +186,19 @@ class DestinationRunner:
         transport: Transport | httpx.BaseTransport | None = None,
         flow: FlowControl | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        allow_private_targets: bool | None = None,
+        allow_private_targets: bool = False,
         resolver: Resolver | None = None,
         show_requests: bool = True,
+        raise_plugin_errors: bool = False,
     ) -> None:
         self.destination = destination
         self._show_requests = show_requests
-        self.settings = validate_settings(destination, settings)
+        self._raise_plugin_errors = raise_plugin_errors
+        values = validate_settings(destination, settings)
+        self.redactor = Redactor(secret_values(values))
+        self.settings: Settings = build(destination.settings, values)
         if destination.check_settings is not None:
             destination.check_settings(self.settings)
-        self.redactor = Redactor(secret_values(self.settings))
         self._unmatched_reasons = {
             kind: self.redactor.text(reason) for kind, reason in destination.unmatched.items()
         }
@@ -181,8 +206,6 @@ class DestinationRunner:
         self._dry_run = dry_run
         extend = destination.extend_request
         self._shared_headers = dict(extend(self.settings)) if extend else {}
-        if allow_private_targets is None:
-            allow_private_targets = private_targets_allowed()
         self._guard = AddressGuard(allow_private=allow_private_targets, resolver=resolver)
         trusted = [httpx.URL(self._base_url).host] if self._base_url else []
         self._client = RequestClient(
@@ -278,6 +301,19 @@ class DestinationRunner:
                 outcomes[index].append(self._unmatched(event))
         return [result for results in outcomes for result in results]
 
+    @property
+    def max_batch_size(self) -> int | None:
+        """The most events one request of :meth:`process_batch` carries: the largest
+        maximum batch size among the subscribed actions with ``perform_batch``
+        (``sys.maxsize`` for one declaring no maximum), or ``None`` when none has
+        ``perform_batch`` (every event is sent alone)."""
+        sizes = [
+            compiled.batch_size or sys.maxsize
+            for _, compiled in self._routes
+            if compiled.perform_batch is not None
+        ]
+        return max(sizes, default=None)
+
     def run_action(
         self, slug: str, event: dict[str, Any], mapping: Mapping[str, Any] | None = None
     ) -> Result:
@@ -311,8 +347,8 @@ class DestinationRunner:
             return self._declined(message_id, compiled.slug, declined)
         except Exception as error:  # a bug in a plugin must not stop the run
             return self._failure(message_id, compiled.slug, None, error)
-        build = partial(compiled.perform, self.settings, payload)
-        [result] = await self._deliver(compiled.slug, "perform", [message_id], build)
+        request_of = partial(compiled.perform, self.settings, payload)
+        [result] = await self._deliver(compiled.slug, "perform", [message_id], request_of)
         return result
 
     async def _run_together(
@@ -327,7 +363,7 @@ class DestinationRunner:
                 for index, event in events
             ]
         done: list[tuple[int, Result]] = []
-        valid: list[tuple[int, str | None, dict[str, Any]]] = []
+        valid: list[tuple[int, str | None, Payload]] = []
         for index, event in events:
             message_id = event["messageId"]
             try:
@@ -339,9 +375,9 @@ class DestinationRunner:
         size = compiled.batch_size or max(len(valid), 1)
         for start in range(0, len(valid), size):
             chunk = valid[start : start + size]
-            build = partial(perform_batch, self.settings, [payload for _, _, payload in chunk])
+            request_of = partial(perform_batch, self.settings, [payload for _, _, payload in chunk])
             message_ids = [message_id for _, message_id, _ in chunk]
-            results = await self._deliver(compiled.slug, "perform_batch", message_ids, build)
+            results = await self._deliver(compiled.slug, "perform_batch", message_ids, request_of)
             done += zip([index for index, _, _ in chunk], results, strict=True)
         return done
 
@@ -393,9 +429,22 @@ class DestinationRunner:
     ) -> Result:
         if isinstance(error, ActionsError):
             return self._failed(message_id, slug, prepared, error, error.message)
+        self._log_plugin_error(slug, error)
+        if self._raise_plugin_errors:
+            raise error
         unexpected = IntegrationError("", code="UNEXPECTED_ERROR")
         message = f"{slug} failed unexpectedly: {type(error).__name__}: {error}"
         return self._failed(message_id, slug, prepared, unexpected, message)
+
+    def _log_plugin_error(self, slug: str, error: Exception) -> None:
+        """An unexpected exception in plugin code, with its traceback, redacted."""
+        trace = "".join(traceback.format_exception(error))
+        logger.error(
+            "%s/%s failed unexpectedly:\n%s",
+            self.destination.slug,
+            slug,
+            self.redactor.text(trace),
+        )
 
     def _failed(
         self,
@@ -466,6 +515,7 @@ def presets_as_subscriptions(
             preset.subscription,
             {**preset.mapping, **overrides.get(preset.action, {})},
             preset.name,
+            preset.key,
         )
         for preset in destination.presets
         if preset.enabled or preset.action in overrides

@@ -25,8 +25,9 @@ Rules (:meth:`AddressGuard.check_url`)
   ``DNS_ERROR``.
 - The operator, and only the operator, can allow private targets (a sandbox on
   127.0.0.1, an on-premises receiver): ``DestinationRunner(..., allow_private_targets=True)``,
-  which defaults from the environment variable ``ACTIONS_ALLOW_PRIVATE_TARGETS=1``. That
-  lifts the address rules, not the scheme rule.
+  which a command sets from the environment variable ``ACTIONS_ALLOW_PRIVATE_TARGETS=1``
+  (:class:`framework.operator.OperatorConfig`). That lifts the address rules, not the
+  scheme rule.
 - Name resolution is injectable (``resolver``: host name -> addresses), so tests run with
   no network: :func:`static_resolver` maps names to addresses.
 
@@ -60,7 +61,6 @@ Limits, honestly:
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -107,8 +107,9 @@ def check_scheme(scheme: str) -> None:
         raise UnsafeUrlError(f"URL scheme {scheme!r} is not allowed: only http and https")
 
 
-def private_targets_allowed(environ: Mapping[str, str] = os.environ) -> bool:
-    """Whether the environment allows private targets (``ACTIONS_ALLOW_PRIVATE_TARGETS=1``)."""
+def private_targets_allowed(environ: Mapping[str, str]) -> bool:
+    """Whether the environment ``environ`` allows private targets
+    (``ACTIONS_ALLOW_PRIVATE_TARGETS=1``): read by :mod:`framework.operator` only."""
     value = environ.get(ALLOW_PRIVATE_TARGETS_ENV, "")
     return value.strip().lower() in ("1", "true", "yes", "on")
 

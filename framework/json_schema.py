@@ -9,13 +9,19 @@ keywords (annotations: validators ignore them):
   files sort keys;
 * ``x-group`` (on a setting): the section it belongs in; ``"Advanced"`` for an optional
   setting that has a default, so the form shows what must be filled in first;
-* ``x-widget`` (on a value): ``"password"`` (a secret: masked, never shown again),
-  ``"textarea"`` (long text), ``"keyvalue"`` (a text-map: key/value rows) or ``"json"``
-  (an object of any shape, edited as JSON);
-* ``x-placeholder`` (on a field): example input shown in an empty control;
+* ``x-widget`` (on every value): the form control, from the field-type registry
+  (:mod:`framework.field_types`): the type's (``"text"``, ``"textarea"``, ``"number"``,
+  ``"checkbox"``, ``"password"``: a secret, masked, never shown again; ``"json"``: an
+  object of any shape), a format's (``"date"``), or the shape's: ``"select"`` (choices),
+  ``"list"`` (``multiple``), ``"fieldset"`` (an object with properties), ``"keyvalue"``
+  (a text-map: key/value rows);
+* ``x-placeholder`` (on a field, or on a value whose type or format has an example, such
+  as a date-time): example input shown in an empty control;
 * ``x-enum-labels`` (beside ``enum``): the label of each choice, in the same order.
 
 ``title`` is the label, ``description`` the help text and ``default`` the initial value.
+Bounds travel as ``minimum``/``maximum`` and ``minLength``/``maxLength`` on each value
+(on the items of a list).
 """
 
 from __future__ import annotations
@@ -24,23 +30,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from framework.definition import Destination
-from framework.fields import Field
+from framework.field_types import (
+    CHOICES_WIDGET,
+    FORMATS,
+    KINDS,
+    LIST_WIDGET,
+    PROPERTIES_WIDGET,
+    VALUES_WIDGET,
+    map_value,
+)
+from framework.fields import FieldSpec
 from framework.mapping import MISSING
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ADVANCED = "Advanced"
 _NON_BLANK = r"\S"
-
-_SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
-    "string": {"type": "string"},
-    "text": {"type": "string"},
-    "number": {"type": "number"},
-    "integer": {"type": "integer"},
-    "boolean": {"type": "boolean"},
-    "datetime": {"type": "string", "format": "date-time"},
-    "secret": {"type": "string", "writeOnly": True, "x-widget": "password"},
-}
-_WIDGETS = {"text": "textarea"}
 
 
 def settings_schema(destination: Destination) -> dict[str, Any]:
@@ -49,7 +53,7 @@ def settings_schema(destination: Destination) -> dict[str, Any]:
         "$schema": DIALECT,
         "title": f"{destination.name} settings",
         "description": destination.description,
-        **object_schema(destination.settings, with_defaults=True),
+        **object_schema(destination.setting_fields, with_defaults=True),
     }
 
 
@@ -64,7 +68,7 @@ def payload_schema(destination: Destination, action: str) -> dict[str, Any]:
     }
 
 
-def object_schema(fields: Mapping[str, Field], *, with_defaults: bool) -> dict[str, Any]:
+def object_schema(fields: Mapping[str, FieldSpec], *, with_defaults: bool) -> dict[str, Any]:
     """An object whose keys are exactly the declared fields."""
     required = [
         name
@@ -84,11 +88,11 @@ def object_schema(fields: Mapping[str, Field], *, with_defaults: bool) -> dict[s
     return schema
 
 
-def field_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
+def field_schema(spec: FieldSpec, *, with_defaults: bool) -> dict[str, Any]:
     """One field: its value schema, titled, wrapped for ``multiple`` and ``allow_null``."""
-    schema = _value_schema(spec, with_defaults=with_defaults)
+    schema = _value_schema(spec)
     if spec.multiple:
-        schema = {"type": "array", "items": schema}
+        schema = {"type": "array", "items": schema, "x-widget": LIST_WIDGET}
     if spec.allow_null:
         schema = {"anyOf": [schema, {"type": "null"}]}
     described: dict[str, Any] = {"title": spec.label, "description": spec.description, **schema}
@@ -101,28 +105,54 @@ def field_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
     return described
 
 
-def _value_schema(spec: Field, *, with_defaults: bool) -> dict[str, Any]:
-    if spec.type == "object":
-        if spec.properties is not None:
-            # Defaults are applied to top-level settings only: a nested property with a
-            # default must still be given.
-            return object_schema(spec.properties, with_defaults=False)
-        if spec.values is not None:
-            return {
-                "type": "object",
-                "additionalProperties": dict(_SCALAR_SCHEMAS[spec.values]),
-                "x-widget": "keyvalue",
-            }
-        return {"type": "object", "x-widget": "json"}
-    schema = dict(_SCALAR_SCHEMAS[spec.type])
-    if spec.type in _WIDGETS:
-        schema["x-widget"] = _WIDGETS[spec.type]
+def _value_schema(spec: FieldSpec) -> dict[str, Any]:
+    """The schema of one value of a field (an item of a list): its type's, refined by its
+    shape, format, choices and bounds."""
+    if spec.properties is not None:
+        # Defaults are applied to top-level settings only: a nested property with a
+        # default must still be given.
+        return {
+            **object_schema(spec.properties, with_defaults=False),
+            "x-widget": PROPERTIES_WIDGET,
+        }
+    if spec.values is not None:
+        return {
+            "type": "object",
+            "additionalProperties": _value_schema(map_value(spec)),
+            "x-widget": VALUES_WIDGET,
+        }
+    kind = KINDS[spec.type]
+    schema: dict[str, Any] = {**kind.schema, "x-widget": kind.widget}
+    placeholder = kind.placeholder
     if spec.format is not None:
-        schema["format"] = spec.format
+        fmt = FORMATS[spec.format]
+        schema.update(fmt.schema)
+        schema["x-widget"] = fmt.widget or kind.widget
+        placeholder = fmt.placeholder or placeholder
+    if placeholder is not None:
+        schema["x-placeholder"] = placeholder
     if spec.choices is not None:
         schema["enum"] = [choice.value for choice in spec.choices]
         schema["x-enum-labels"] = [choice.label for choice in spec.choices]
+        schema["x-widget"] = CHOICES_WIDGET
+    schema.update(_bounds(spec))
     if spec.required and not spec.multiple and schema["type"] == "string":
         # "must not be empty" applies to a single value; the items of a list are not checked.
         schema["pattern"] = _NON_BLANK
     return schema
+
+
+_BOUNDS = {
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "min_length": "minLength",
+    "max_length": "maxLength",
+}
+
+
+def _bounds(spec: FieldSpec) -> dict[str, Any]:
+    return {
+        keyword: getattr(spec, name)
+        for name, keyword in _BOUNDS.items()
+        if getattr(spec, name) is not None
+    }

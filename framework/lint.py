@@ -13,7 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, SchemaError
 
 from framework.definition import Action, Destination
-from framework.fields import Field
+from framework.fields import FieldSpec
 from framework.json_schema import payload_schema, settings_schema
 from framework.mapping import MISSING, referenced_paths
 from framework.registry import Registry
@@ -73,7 +73,7 @@ def _literal_problems(action: Action, mapping: dict[str, Any] | Any, where: str)
     return problems
 
 
-def _check_literal(name: str, spec: Field, value: Any) -> list[tuple[str, str]]:
+def _check_literal(name: str, spec: FieldSpec, value: Any) -> list[tuple[str, str]]:
     _, problems = FieldsValidator({name: spec}, strict=False, defaults=False).validate(
         {name: value}
     )

@@ -18,7 +18,7 @@ variant, with ids such as ``perkville-award_points-required`` and
 ``perkville-award_points-all``. Each one:
 
 1. builds a sample with :func:`framework.sample_data.build_sample`, applying the
-   destination's ``sample_overrides`` hook: generated settings, an event the default
+   destination's ``sample`` hook: generated settings, an event the default
    mappings resolve from (checked field by field) and a user mapping for the rest;
 2. runs the action on it with :class:`framework.testing.CapturingTransport`, the address
    guard allowing any target so that it does not resolve the generated host names:
@@ -110,9 +110,9 @@ def generated_cases(
     slug order, each action in declaration order, ``required`` then ``all``.
 
     ``slugs`` names destinations; ``packages`` keeps those defined in one of these packages
-    (a module holding the destination is the package or inside it). A selection that
+    (the module of its settings class is the package or inside it). A selection that
     matches nothing is an error, so a misspelt name cannot pass as an empty test run."""
-    from framework.sample_data import VARIANTS, destination_modules  # noqa: PLC0415
+    from framework.sample_data import VARIANTS  # noqa: PLC0415
 
     slugs, packages = list(slugs), list(packages)
     unknown = [slug for slug in slugs if slug not in registered]
@@ -124,11 +124,7 @@ def generated_cases(
         chosen = [
             destination
             for destination in chosen
-            if any(
-                _inside(module.__name__, package)
-                for module in destination_modules(destination)
-                for package in packages
-            )
+            if any(_inside(destination.settings.__module__, package) for package in packages)
         ]
     if not chosen:
         raise ValueError(
@@ -150,13 +146,11 @@ def _inside(module: str, package: str) -> bool:
 def run_generated_case(case: GeneratedCase) -> list[dict[str, Any]]:
     """Build the case's sample, run the action on it and return the requests sent
     (redacted), after checking that it was delivered and that no secret shows."""
-    from framework.sample_data import build_sample, find_sample_overrides  # noqa: PLC0415
+    from framework.sample_data import build_sample  # noqa: PLC0415
     from framework.testing import CapturingTransport, run_action  # noqa: PLC0415
 
     destination = case.destination
-    sample = build_sample(
-        destination, case.action, case.variant, overrides=find_sample_overrides(destination)
-    )
+    sample = build_sample(destination, case.action, case.variant)
     # No generated test touches the network: requests go to the capturing transport, and
     # the address guard is told not to resolve the generated (example.*) host names.
     run = run_action(

@@ -1,5 +1,6 @@
-"""Finding destinations: the built-in ``destinations`` package, and plugins installed from
-other distributions through the ``destination_actions.destinations`` entry-point group.
+"""Finding destinations: every distribution's entry points in the
+``destination_actions.destinations`` group, this project's own built-in destinations
+included, so the framework never imports a destination package by name.
 
 A plugin package declares, in its ``pyproject.toml``::
 
@@ -7,25 +8,23 @@ A plugin package declares, in its ``pyproject.toml``::
     acme = "acme_actions:destination"
 
 The entry point names a :class:`Destination` object (or a module with a module-level
-``destination``). A plugin that fails to import, is not a destination, breaks the
-definition rules or reuses a slug is reported in ``Registry.broken``; it never hides the
-others.
+``destination``). This project's entry points are its built-in destinations, registered
+first; then every other plugin, by entry-point name. A plugin that fails to import, is not
+a destination, breaks the definition rules or reuses a slug is reported in
+``Registry.broken``; it never hides the others.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
-import destinations as builtin
 from framework.definition import Destination
 
 ENTRY_POINT_GROUP = "destination_actions.destinations"
+DISTRIBUTION = "destination-actions"  # this project: its entry points are the built-ins
 
 
 @dataclass(frozen=True)
@@ -40,15 +39,19 @@ class Registry:
 def discover() -> Registry:
     """Every built-in destination, then every installed plugin."""
     registry = Registry({}, {})
-    for module in pkgutil.iter_modules(builtin.__path__):
-        name = f"{builtin.__name__}.{module.name}"
-        _add(registry, f"built-in {name}", partial(importlib.import_module, name))
-    for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+    points = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: (not _builtin(p), p.name))
+    for point in points:
         _add(registry, _describe(point), point.load)
     return registry
 
 
+def _builtin(point: EntryPoint) -> bool:
+    return point.dist is not None and point.dist.name == DISTRIBUTION
+
+
 def _describe(point: EntryPoint) -> str:
+    if _builtin(point):
+        return f"built-in {point.module}"
     package = f"{point.dist.name} {point.dist.version}" if point.dist else "unknown package"
     return f"plugin {point.name} = {point.value} ({package})"
 

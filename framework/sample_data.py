@@ -19,7 +19,10 @@ Values (:func:`sample_value`)
     ``text`` -> a sentence; ``secret`` -> ``sk_test_…``; ``object`` with ``properties`` ->
     recursively (required properties only in the ``required`` variant); ``object`` with
     ``values`` -> a two-entry key/value map; ``multiple`` -> a list of two. ``null`` is
-    never generated (a typed value always exists); a hook may set one.
+    never generated (a typed value always exists); a hook may set one. The field-type
+    registry (:mod:`framework.field_types`) names the generator of each type and format.
+    A value that breaks the field's bounds is redrawn within them (numbers) or padded and
+    cut to fit (text without a format).
 
 Seeds
     Every value comes from ``random.Random(seed)`` where the seed is a string naming the
@@ -48,11 +51,8 @@ Events (:func:`build_sample`)
 
 Overrides (the hook)
     A destination may have rules generated data cannot know (an allowlist in its settings,
-    an amount that goes with an order id). It adjusts its samples with a module-level
-    callable named ``sample_overrides`` (:data:`OVERRIDES_NAME`) in the module that defines
-    its ``destination`` (any imported module holding the destination object as a
-    module-level attribute counts, e.g. the package ``__init__``; see
-    :func:`find_sample_overrides`)::
+    an amount that goes with an order id). It adjusts its samples with its ``sample``
+    hook, ``Destination(..., sample=sample_overrides)``::
 
         def sample_overrides(sample: Sample) -> Sample:
             perks = {sample.values["event_name"]: "123456"}
@@ -71,18 +71,18 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from random import Random
-from types import ModuleType
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 from framework.definition import Action, Destination
-from framework.fields import Field
+from framework.field_types import FORMATS, KINDS, FieldKind, map_value
+from framework.fields import FieldSpec
 from framework.mapping import MISSING, compile_mapping, referenced_paths
 from framework.mapping.paths import Path, PathSyntaxError, get_path, parse_path
 from framework.testing import make_track_event
@@ -90,17 +90,13 @@ from framework.validation import FieldsValidator
 
 __all__ = [
     "LIST_LENGTH",
-    "OVERRIDES_NAME",
     "VARIANTS",
     "ActionSample",
     "Sample",
     "SampleError",
-    "SampleOverrides",
     "Variant",
     "base_event",
     "build_sample",
-    "destination_modules",
-    "find_sample_overrides",
     "round_trip_problems",
     "sample_settings",
     "sample_value",
@@ -111,7 +107,6 @@ __all__ = [
 Variant = Literal["required", "all"]
 VARIANTS: tuple[Variant, ...] = get_args(Variant)
 LIST_LENGTH = 2
-OVERRIDES_NAME = "sample_overrides"
 LITERAL = "@literal"
 
 _T = TypeVar("_T")
@@ -125,7 +120,7 @@ class SampleError(AssertionError):
 @dataclass(frozen=True)
 class Sample:
     """A generated input for one action and variant, before the values are placed: what a
-    ``sample_overrides`` hook receives and returns.
+    ``sample`` hook receives and returns.
 
     ``settings`` is a settings document (JSON values, secrets as plain strings); ``values``
     maps each field to fill to its value; ``event`` is the base Segment event the values
@@ -138,9 +133,6 @@ class Sample:
     settings: Mapping[str, Any]
     values: Mapping[str, Any]
     event: Mapping[str, Any]
-
-
-SampleOverrides = Callable[[Sample], Sample]
 
 
 @dataclass(frozen=True)
@@ -250,15 +242,6 @@ def _sentence(draw: _Draw) -> str:
     return " ".join(words).capitalize() + "."
 
 
-_FORMATS: dict[str, Callable[[_Draw], str]] = {
-    "email": _email,
-    "date-time": _timestamp,
-    "date": _date,
-    "uri": _uri,
-    "uuid": _uuid,
-}
-
-
 def _named_string(name: str, draw: _Draw) -> str | None:
     """A value that fits the field's name, or None when the name says nothing."""
     lowered = name.lower()
@@ -301,7 +284,7 @@ def _key_of(seed: str) -> str:
 
 
 def sample_value(
-    spec: Field, seed: str, *, name: str | None = None, variant: Variant = "all"
+    spec: FieldSpec, seed: str, *, name: str | None = None, variant: Variant = "all"
 ) -> Any:
     """A deterministic, realistic, valid value for ``spec`` (JSON data: a secret is a plain
     string). ``name`` (by default the last name in ``seed``) picks name-based kinds such as
@@ -313,49 +296,81 @@ def sample_value(
     return _one(spec, seed, name, variant)
 
 
-def _one(spec: Field, seed: str, name: str, variant: Variant) -> Any:
+def _one(spec: FieldSpec, seed: str, name: str, variant: Variant) -> Any:
     draw = _Draw(seed)
     if spec.choices:
         return draw.pick([choice.value for choice in spec.choices])
-    kind = spec.type
-    if kind == "object":
-        return _object(spec, seed, variant, draw)
-    if kind == "secret":
-        return f"sk_test_{draw.chars(_ALPHANUMERIC, 24)}"
-    if kind == "datetime":
-        return _timestamp(draw)
-    if kind in ("string", "text"):
-        if spec.format is not None:
-            return _FORMATS[spec.format](draw)
-        named = _named_string(name, draw)
-        if named is not None:
-            return named
-        return _sentence(draw) if kind == "text" else _title(draw)
-    if kind == "integer":
-        small = {"quantity", "qty", "count", "items"} & set(name.lower().split("_"))
-        return draw.between(1, 10) if small else draw.between(1, 1000)
-    if kind == "number":
-        return draw.between(100, 50_000) / 100
-    if kind == "boolean":
-        return draw.chance()
-    if spec.allow_null:
-        return None
-    raise ValueError(f"cannot generate a value of type {kind!r}")
-
-
-def _object(spec: Field, seed: str, variant: Variant, draw: _Draw) -> dict[str, Any]:
     if spec.properties is not None:
         return {
             key: sample_value(prop, f"{seed}.{key}", name=key, variant=variant)
             for key, prop in spec.properties.items()
             if variant == "all" or prop.required
         }
+    if spec.values is not None:
+        inner = map_value(spec)
+        return {key: sample_value(inner, f"{seed}.{key}", name=key) for key in _two_keys(draw)}
+    kind = KINDS.get(spec.type)
+    if kind is None:
+        raise ValueError(f"cannot generate a value of type {spec.type!r}")
+    generator = FORMATS[spec.format].sample if spec.format is not None else kind.sample
+    return _within_bounds(spec, kind, _GENERATORS[generator](draw, name), draw)
+
+
+def _count(draw: _Draw, name: str) -> int:
+    small = {"quantity", "qty", "count", "items"} & set(name.lower().split("_"))
+    return draw.between(1, 10) if small else draw.between(1, 1000)
+
+
+def _two_keys(draw: _Draw) -> tuple[str, str]:
     first = draw.pick(_WORDS)
-    second = draw.pick([word for word in _WORDS if word != first])
-    if spec.values is None:
-        return {first: _title(draw), second: _title(draw)}
-    inner = Field(label="Value", description="A value of the map.", type=spec.values)
-    return {key: sample_value(inner, f"{seed}.{key}", name=key) for key in (first, second)}
+    return first, draw.pick([word for word in _WORDS if word != first])
+
+
+# The generators the field-type registry names (``FieldKind.sample``, ``FieldFormat.sample``):
+# each takes the draw and the field's name.
+_GENERATORS: dict[str, Callable[[_Draw, str], Any]] = {
+    "title": lambda draw, name: _named_string(name, draw) or _title(draw),
+    "sentence": lambda draw, name: _named_string(name, draw) or _sentence(draw),
+    "timestamp": lambda draw, _: _timestamp(draw),
+    "date": lambda draw, _: _date(draw),
+    "email": lambda draw, _: _email(draw),
+    "uri": lambda draw, _: _uri(draw),
+    "uuid": lambda draw, _: _uuid(draw),
+    "count": _count,
+    "amount": lambda draw, _: draw.between(100, 50_000) / 100,
+    "flag": lambda draw, _: draw.chance(),
+    "token": lambda draw, _: f"sk_test_{draw.chars(_ALPHANUMERIC, 24)}",
+    "map": lambda draw, _: {key: _title(draw) for key in _two_keys(draw)},
+}
+
+
+def _within_bounds(spec: FieldSpec, kind: FieldKind, value: Any, draw: _Draw) -> Any:
+    """``value``, or, when it breaks the field's bounds, one drawn within them, or padded
+    and cut to fit (a formatted value is left as it is: cut, it would break its format)."""
+    low, high = spec.minimum, spec.maximum
+    if "range" in kind.takes and not (
+        (low is None or value >= low) and (high is None or value <= high)
+    ):
+        return _number_between(low, high, draw, whole=kind.annotation is int)
+    if "length" in kind.takes and spec.format is None:
+        while len(value) < (spec.min_length or 0):
+            value += draw.pick(_ALPHANUMERIC)
+        return value[: spec.max_length]
+    return value
+
+
+def _number_between(low: float | None, high: float | None, draw: _Draw, *, whole: bool) -> float:
+    """A whole number, or one with two decimals, within the bounds (one may be missing)."""
+    scale = 1 if whole else 100
+    span = 1000 * scale
+    start = math.ceil(low * scale) if low is not None else None
+    stop = math.floor(high * scale) if high is not None else None
+    start = start if start is not None else cast(int, stop) - span
+    stop = stop if stop is not None else start + span
+    if start > stop:  # nothing with two decimals in between: the lower bound itself
+        return cast(float, low)
+    drawn = draw.between(start, stop)
+    return drawn if whole else drawn / scale
 
 
 # --- settings and field values ------------------------------------------------------------
@@ -365,17 +380,17 @@ def sample_settings(destination: Destination, variant: Variant = "required") -> 
     """Valid settings: those that must be given (``required``), or every one (``all``)."""
     return {
         name: sample_value(spec, f"{destination.slug}/settings/{name}", name=name, variant=variant)
-        for name, spec in destination.settings.items()
+        for name, spec in destination.setting_fields.items()
         if variant == "all" or (spec.required and spec.default is MISSING)
     }
 
 
-def _event_paths(spec: Field) -> list[str]:
+def _event_paths(spec: FieldSpec) -> list[str]:
     """The event paths a field's default mapping reads (none for a literal or no default)."""
     return [] if spec.default is MISSING else referenced_paths(spec.default)
 
 
-def _needs_value(spec: Field, variant: Variant) -> bool:
+def _needs_value(spec: FieldSpec, variant: Variant) -> bool:
     if variant == "all":
         return True
     # A required field whose literal default supplies it needs nothing more.
@@ -467,13 +482,13 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
-def _converted(spec: Field, value: Any) -> tuple[bool, Any]:
+def _converted(spec: FieldSpec, value: Any) -> tuple[bool, Any]:
     validator = FieldsValidator({"value": spec}, strict=False, defaults=False)
     payload, problems = validator.validate({"value": value})
     return not problems, payload.get("value", MISSING)
 
 
-def _same(spec: Field, resolved: Any, expected: Any) -> bool:
+def _same(spec: FieldSpec, resolved: Any, expected: Any) -> bool:
     if resolved is MISSING:
         return expected is MISSING
     if _canonical(resolved) == _canonical(expected):
@@ -592,17 +607,11 @@ class _Placer:
 # --- building a sample --------------------------------------------------------------------
 
 
-def build_sample(
-    destination: Destination,
-    action: str,
-    variant: Variant,
-    *,
-    overrides: SampleOverrides | None = None,
-) -> ActionSample:
+def build_sample(destination: Destination, action: str, variant: Variant) -> ActionSample:
     """Generated settings, event and user mapping for one action and variant, checked: the
     merged default mapping must resolve every filled field back to its value (else
-    :class:`SampleError`). ``overrides`` is the destination's hook (see the module
-    documentation and :func:`find_sample_overrides`)."""
+    :class:`SampleError`). The destination's ``sample`` hook adjusts the sample first (see
+    the module documentation)."""
     declared = _action(destination, action)
     sample = Sample(
         destination=destination.slug,
@@ -612,11 +621,11 @@ def build_sample(
         values=sample_values(destination, action, variant),
         event=base_event(),
     )
-    if overrides is not None:
-        sample = overrides(sample)
+    if destination.sample is not None:
+        sample = destination.sample(sample)
         if not isinstance(sample, Sample):
             raise SampleError(
-                f"{OVERRIDES_NAME} for {destination.slug} returned "
+                f"the sample hook of {destination.slug} returned "
                 f"{type(sample).__name__}, not a Sample"
             )
     unknown = sorted(set(sample.values) - set(declared.fields))
@@ -659,40 +668,3 @@ def build_sample(
         expected={name: expected[name] for name in declared.fields if name in expected},
         sources={name: sources[name] for name in declared.fields if name in sources},
     )
-
-
-# --- finding a destination's hook ---------------------------------------------------------
-
-
-def destination_modules(destination: Destination) -> list[ModuleType]:
-    """Every imported module holding ``destination`` as a module-level attribute, by name."""
-    found = []
-    for module in list(sys.modules.values()):
-        if not isinstance(module, ModuleType):
-            continue
-        namespace = getattr(module, "__dict__", None)
-        if isinstance(namespace, dict) and any(
-            value is destination for value in list(namespace.values())
-        ):
-            found.append(module)
-    return sorted(found, key=lambda module: module.__name__)
-
-
-def find_sample_overrides(destination: Destination) -> SampleOverrides | None:
-    """The destination's ``sample_overrides`` hook: the one defined by the modules holding
-    it (see :func:`destination_modules`), or None. Two different hooks are an error."""
-    hooks: dict[int, tuple[str, Any]] = {}
-    for module in destination_modules(destination):
-        hook = vars(module).get(OVERRIDES_NAME)
-        if hook is not None:
-            hooks.setdefault(id(hook), (module.__name__, hook))
-    if len(hooks) > 1:
-        where = ", ".join(sorted(module for module, _ in hooks.values()))
-        raise SampleError(f"{destination.slug}: several modules define {OVERRIDES_NAME}: {where}")
-    if not hooks:
-        return None
-    owner, hook = next(iter(hooks.values()))
-    if not callable(hook):
-        raise SampleError(f"{owner}.{OVERRIDES_NAME} must be callable (Sample -> Sample)")
-    found: SampleOverrides = hook
-    return found

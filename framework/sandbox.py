@@ -1,8 +1,9 @@
 """Sandboxes: local emulators of a destination's API, for demos, tests and benchmarks.
 
-A destination package may provide a ``sandbox`` module with
-``create_sandbox(settings, faults) -> Sandbox``; ``actions sandbox SLUG`` finds it with
-:func:`sandbox_factory`. This module holds what every sandbox shares: the HTTP side (a
+A destination declares its sandbox with its ``sandbox`` hook,
+``Destination(..., sandbox=create_sandbox)`` where ``create_sandbox(settings, faults) ->
+Sandbox``; ``actions sandbox SLUG`` runs it. This module holds what every sandbox
+shares: the HTTP side (a
 :class:`framework.web.WebServer` on the process's event loop: HTTP/1.1, keep-alive,
 loopback by default), started and stopped from synchronous code, seeded fault injection
 and latency. A sandbox answers each request with :meth:`Sandbox.handle` (synchronous: it
@@ -33,22 +34,19 @@ asynchronous: thousands of requests can wait at once. :meth:`Sandbox.stop` cuts 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import random
-import sys
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from aiohttp import web
 
 from framework.definition import Destination
 from framework.engine.loop import engine_loop
-from framework.errors import DefinitionError
 from framework.json_text import JsonTextError, dump_json, located
 from framework.web import WebServer
 
@@ -346,31 +344,5 @@ SandboxFactory = Callable[[Mapping[str, Any], Faults], Sandbox]
 
 
 def sandbox_factory(destination: Destination) -> SandboxFactory | None:
-    """The ``create_sandbox`` of the ``sandbox`` module in the package that defines
-    ``destination`` (the package of a module whose module-level ``destination`` it is),
-    or None when that package has none. A ``sandbox`` module that fails to import or has
-    no ``create_sandbox`` is a :class:`DefinitionError`."""
-    for package in _defining_packages(destination):
-        name = f"{package}.sandbox"
-        try:
-            module = importlib.import_module(name)
-        except Exception as error:  # a broken plugin module is reported, not a traceback
-            if isinstance(error, ModuleNotFoundError) and error.name == name:
-                continue
-            message = f"{name} cannot be imported: {type(error).__name__}: {error}"
-            raise DefinitionError(message) from None
-        factory = getattr(module, "create_sandbox", None)
-        if not callable(factory):
-            raise DefinitionError(f"{name} has no create_sandbox(settings, faults) function")
-        return cast(SandboxFactory, factory)
-    return None
-
-
-def _defining_packages(destination: Destination) -> list[str]:
-    """The packages of the loaded modules whose module-level ``destination`` it is."""
-    found: set[str] = set()
-    for module in list(sys.modules.values()):
-        if getattr(module, "__dict__", {}).get("destination") is destination:
-            is_package = hasattr(module, "__path__")
-            found.add(module.__name__ if is_package else module.__package__ or "")
-    return sorted(name for name in found if name)
+    """The destination's ``sandbox`` hook, or None when it has none."""
+    return destination.sandbox

@@ -16,7 +16,7 @@ from framework.validation import FieldsValidator
 
 @cache
 def _validator(destination: Destination) -> FieldsValidator:
-    return FieldsValidator(destination.settings, strict=True, defaults=True, noun="setting")
+    return FieldsValidator(destination.setting_fields, strict=True, defaults=True, noun="setting")
 
 
 def validate_settings(destination: Destination, raw: object) -> dict[str, Any]:

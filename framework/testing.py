@@ -14,19 +14,22 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from framework.definition import Action, Destination, HttpRequest, Preset
 from framework.execute import DestinationRunner
-from framework.fields import Field
+from framework.field_types import KINDS
+from framework.fields import Field, FieldSpec
 from framework.guard import Resolver
 from framework.http import RetryPolicy
+from framework.model import Model, Payload, Settings, values_of
 from framework.redaction import Redactor
 from framework.results import Result
 
 Responder = Callable[[httpx.Request], httpx.Response]
+M = TypeVar("M", bound=Model)
 # Set by the HTTP stack, not by a destination: left out of snapshots.
 _TRANSPORT_HEADERS = frozenset({"host", "content-length", "accept-encoding", "connection"})
 
@@ -114,12 +117,16 @@ def run_action(
     mapping: Mapping[str, Any] | None = None,
     transport: CapturingTransport | None = None,
     retry: RetryPolicy | None = None,
-    allow_private_targets: bool | None = None,
+    allow_private_targets: bool = False,
     resolver: Resolver | None = None,
+    raise_errors: bool = True,
 ) -> ActionRun:
     """Run one action on one event with settings (and an optional user mapping), capturing
     the requests instead of using the network. ``allow_private_targets`` and ``resolver``
-    configure the address guard of tenant URLs, as for :class:`DestinationRunner`."""
+    configure the address guard of tenant URLs, as for :class:`DestinationRunner`.
+
+    An unexpected exception in the plugin's code is raised, with its traceback, unless
+    ``raise_errors`` is false (then the result is the ``UNEXPECTED_ERROR`` a user sees)."""
     transport = transport or CapturingTransport()
     with DestinationRunner(
         destination,
@@ -130,6 +137,7 @@ def run_action(
         sleep=recording_sleep([]),
         allow_private_targets=allow_private_targets,
         resolver=resolver,
+        raise_plugin_errors=raise_errors,
     ) as runner:
         result = runner.run_action(action, event, mapping)
         return ActionRun(result, transport, runner.redactor)
@@ -152,38 +160,82 @@ def run_events(
 TEST_BASE_URL = "https://api.test.example/v1"
 
 
-def post_payload(settings: Mapping[str, Any], payload: Mapping[str, Any]) -> HttpRequest:
-    """A ``perform`` that POSTs the validated payload, as it is, to ``/events``."""
-    return HttpRequest("POST", "/events", json=dict(payload))
+def post_payload(settings: Settings, payload: Payload) -> HttpRequest:
+    """A ``perform`` that POSTs the payload's given values, as they are, to ``/events``."""
+    return HttpRequest("POST", "/events", json=values_of(payload))
+
+
+def model_from_fields(base: type[M], fields: Mapping[str, FieldSpec], name: str) -> type[M]:
+    """A settings or payload class declaring ``fields``, as an author would write it
+    (tests that build many variants of a field declare them as :class:`FieldSpec`)."""
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__annotations__": annotations, "__module__": __name__}
+    for key, spec in fields.items():
+        annotations[key] = _annotation(spec, f"{name}_{key}")
+        namespace[key] = Field(
+            label=spec.label,
+            description=spec.description,
+            default=spec.default,
+            type=spec.type if KINDS[spec.type].refines else None,
+            format=spec.format,
+            choices=spec.choices,
+            allow_null=spec.allow_null,
+            placeholder=spec.placeholder,
+            minimum=spec.minimum,
+            maximum=spec.maximum,
+            min_length=spec.min_length,
+            max_length=spec.max_length,
+        )
+    return type(name, (base,), namespace)
+
+
+def _annotation(spec: FieldSpec, name: str) -> Any:
+    annotation: Any = KINDS[spec.type].annotation
+    if spec.properties is not None:
+        annotation = model_from_fields(Model, spec.properties, name)
+    elif spec.values is not None:
+        annotation = dict[str, KINDS[spec.values].annotation]  # type: ignore[misc]
+    elif spec.type == "object":
+        annotation = dict[str, Any]
+    if spec.multiple:
+        annotation = list[annotation]
+    return annotation if spec.required else annotation | None
+
+
+def _declared(base: type[M], declared: Mapping[str, FieldSpec] | type[M], name: str) -> type[M]:
+    return declared if isinstance(declared, type) else model_from_fields(base, declared, name)
 
 
 def make_test_destination(
     *,
-    fields: Mapping[str, Field] | None = None,
-    settings: Mapping[str, Field] | None = None,
+    fields: Mapping[str, FieldSpec] | type[Payload] | None = None,
+    settings: Mapping[str, FieldSpec] | type[Settings] | None = None,
     action: Mapping[str, Any] | None = None,
     **overrides: Any,
 ) -> Destination:
     """A small valid destination for framework and plugin-author tests.
 
-    One action, ``send`` (``fields``; default: a required ``user_id`` from ``$.userId``),
-    whose ``perform`` POSTs the payload to ``/events``; one preset for track events;
-    ``settings`` default to a required secret ``api_key``. ``action`` replaces ``Action``
-    arguments, ``overrides`` replace ``Destination`` arguments.
+    One action, ``send`` (``fields``, a payload class or its fields; default: a required
+    ``user_id`` from ``$.userId``), whose ``perform`` POSTs the payload to ``/events``; one
+    preset for track events; ``settings`` (a settings class or its fields) default to a
+    required secret ``api_key``. ``action`` replaces ``Action`` arguments, ``overrides``
+    replace ``Destination`` arguments.
     """
+    if fields is None:
+        fields = {
+            "user_id": FieldSpec(
+                label="User ID", description="Who.", required=True, default={"@path": "$.userId"}
+            )
+        }
+    if settings is None:
+        settings = {
+            "api_key": FieldSpec(label="API key", description="Key.", type="secret", required=True)
+        }
     send = Action(
         **{
             "title": "Send",
             "description": "POST the payload to /events.",
-            "fields": fields
-            or {
-                "user_id": Field(
-                    label="User ID",
-                    description="Who.",
-                    required=True,
-                    default={"@path": "$.userId"},
-                )
-            },
+            "payload": _declared(Payload, fields, "TestPayload"),
             "perform": post_payload,
             "default_subscription": 'type = "track"',
             **(action or {}),
@@ -193,8 +245,7 @@ def make_test_destination(
         "name": "Test",
         "slug": "test",
         "description": "A destination for tests.",
-        "settings": settings
-        or {"api_key": Field(label="API key", description="Key.", type="secret", required=True)},
+        "settings": _declared(Settings, settings, "TestSettings"),
         "actions": {"send": send},
         "presets": [Preset(name="Send tracks", subscription='type = "track"', action="send")],
         "base_url": TEST_BASE_URL,

@@ -5,8 +5,8 @@ Engage sends an identify call per audience change, with one boolean trait per au
 (the snake_cased audience name): ``true`` when the user entered it, ``false`` when they
 left. Rules, in order, each in one place:
 
-1. Configured ......... ``check_audience``: nothing is sent while ``audience_to_perk_map``
-                        is empty (skipped, with the reason)
+1. Configured ......... ``check_audience`` (the check hook): nothing is sent while
+                        ``audience_to_perk_map`` is empty (skipped, with the reason)
 2. Audience ........... ``check_audience`` / ``entered_audiences``: the keys of the map whose
                         trait is ``true`` (the boolean; ``"true"`` or ``1`` are not), in the
                         ``traits`` field (the call's traits over its context.traits). None:
@@ -28,58 +28,51 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from typing import Any
 
+from destinations.perkville.settings import PerkvilleSettings
 from destinations.perkville.transactions import transaction_request
-from framework import Action, Field, HttpRequest, PayloadValidationError
+from framework import Action, Field, HttpRequest, Payload, PayloadValidationError
 from framework.mapping import first_of, first_string_of
 
 EMAIL_PATHS = ("$.email", "$.traits.email", "$.context.traits.email")
 
-FIELDS = {
-    "traits": Field(
+
+class AudienceAward(Payload):
+    """What one Engage identify call gives the Award Perk for Audience action."""
+
+    traits: dict[str, Any] = Field(
         label="Audience traits",
         description="The identify call's traits over its context.traits: an audience of the "
         "Audience to Perk Map is entered when its trait is true.",
-        type="object",
-        required=True,
         default={"@merge": {"objects": [{"@path": "$.context.traits"}, {"@path": "$.traits"}]}},
-    ),
-    "email": Field(
+    )
+    email: str = Field(
         label="Email",
         description="The customer's email: the first non-empty string of the call's "
         "top-level email, traits.email and context.traits.email.",
-        type="string",
         format="email",
-        required=True,
         default=first_string_of(*EMAIL_PATHS),
-    ),
-    "user_id": Field(
+    )
+    user_id: str = Field(
         label="User ID",
         description="Who is awarded, once per audience: the call's userId, else its anonymousId.",
-        type="string",
-        required=True,
         default=first_of("$.userId", "$.anonymousId"),
-    ),
-}
+    )
 
 
-def entered_audiences(settings: Mapping[str, Any], traits: Mapping[str, Any]) -> list[str]:
+def entered_audiences(settings: PerkvilleSettings, traits: dict[str, Any]) -> list[str]:
     """The keys of ``audience_to_perk_map`` (in its order) whose trait is the boolean true."""
-    return [key for key in settings["audience_to_perk_map"] if traits.get(key) is True]
+    return [key for key in settings.audience_to_perk_map if traits.get(key) is True]
 
 
-def check_audience(settings: Mapping[str, Any], resolved: Mapping[str, Any]) -> str | None:
-    """Rules 1 and 2, before validation: the reason to skip the call, None to go on; several
-    audiences at once are refused."""
-    perks = settings["audience_to_perk_map"]
+def check_audience(settings: PerkvilleSettings, payload: AudienceAward) -> str | None:
+    """Rules 1 and 2: the reason to skip the call, None to go on; several audiences at
+    once are refused."""
+    perks = settings.audience_to_perk_map
     if not perks:
         return "audience_to_perk_map is empty: there is no audience to award a perk for"
-    traits = resolved.get("traits")
-    if not isinstance(traits, Mapping):
-        return None  # validation names the traits field
-    entered = entered_audiences(settings, traits)
+    entered = entered_audiences(settings, payload.traits)
     if not entered:
         return (
             "no audience of audience_to_perk_map is true in the call's traits (false: the "
@@ -102,17 +95,15 @@ def audience_source_id(business_id: str, audience: str, user_id: str) -> str:
     return "audience-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def build_audience_transaction(
-    settings: Mapping[str, Any], payload: Mapping[str, Any]
-) -> HttpRequest:
+def build_audience_transaction(settings: PerkvilleSettings, payload: AudienceAward) -> HttpRequest:
     """Rules 4 and 5 and the request: one transaction of quantity 1 for the audience."""
-    [audience] = entered_audiences(settings, payload["traits"])
+    [audience] = entered_audiences(settings, payload.traits)
     return transaction_request(
         settings,
-        perk=settings["audience_to_perk_map"][audience],
-        email=payload["email"],
+        perk=settings.audience_to_perk_map[audience],
+        email=payload.email,
         quantity=1,
-        trans_source_id=audience_source_id(settings["business_id"], audience, payload["user_id"]),
+        trans_source_id=audience_source_id(settings.business_id, audience, payload.user_id),
     )
 
 
@@ -122,8 +113,8 @@ award_perk_for_audience = Action(
     "an audience of the Audience to Perk Map to true. Its preset is off by default: enable "
     "it by giving this action a mapping (--mapping, or mappings in the runtime "
     "configuration; {} is enough).",
-    fields=FIELDS,
+    payload=AudienceAward,
     perform=build_audience_transaction,
-    precheck=check_audience,
+    check=check_audience,
     default_subscription='type = "identify"',
 )

@@ -38,7 +38,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from destinations.perkville import PERK_MAPS, destination
+from destinations.perkville import destination
+from destinations.perkville.settings import PERK_MAPS
 from framework.conversions import EMAIL
 from framework.sandbox import (
     NO_FAULTS,
@@ -51,7 +52,7 @@ from framework.sandbox import (
 )
 from framework.settings import validate_settings
 
-__all__ = ["Faults", "Latency", "PerkvilleSandbox", "create_sandbox"]
+__all__ = ["Faults", "Latency", "PerkvilleSandbox"]
 
 _BUSINESS_PATH = re.compile(r"/businesses/([^/]+)/?")
 # Perkville-style error codes (E003 is the one PERKVILLE.md quotes)
@@ -242,8 +243,3 @@ def _number(value: int | Decimal) -> int | float:
 
 def _not_allowed(allowed: str) -> Reply:
     return Reply(405, failure("Method not allowed", E_METHOD), {"Allow": allowed})
-
-
-def create_sandbox(settings: Mapping[str, Any], faults: Faults) -> PerkvilleSandbox:
-    """The sandbox ``actions sandbox perkville`` runs (see :mod:`framework.sandbox`)."""
-    return PerkvilleSandbox(settings, faults=faults)

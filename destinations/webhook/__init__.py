@@ -30,13 +30,12 @@ resolve to public addresses only, unless the operator allows private targets
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+
+from pydantic import SecretStr
 
 from destinations.webhook.send import ALL_EVENT_TYPES, SIGNATURE_HEADER, send
-from framework import Choice, Destination, Field, Preset, SettingsError
+from framework import Choice, Destination, Field, Preset, Settings, SettingsError
 
-MIN_BATCH_SIZE, MAX_BATCH_SIZE = 1, 1000
 RESERVED_HEADERS = frozenset(
     name.lower()
     for name in (
@@ -51,52 +50,47 @@ RESERVED_HEADERS = frozenset(
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
 
-SETTINGS = {
-    "url": Field(
+
+class WebhookSettings(Settings):
+    """Where and how events are sent."""
+
+    url: str = Field(
         label="URL",
         description="Where events are sent: an http or https URL on a public address.",
         format="uri",
-        required=True,
-    ),
-    "method": Field(
+    )
+    method: str = Field(
         label="Method",
         description="The HTTP method of every request.",
         choices=[Choice("POST", "POST"), Choice("PUT", "PUT"), Choice("PATCH", "PATCH")],
-        required=True,
         default="POST",
-    ),
-    "headers": Field(
+    )
+    headers: dict[str, str] | None = Field(
         label="Headers",
         description="Custom headers sent with every request (not Content-Type, "
         "Content-Length, Transfer-Encoding, Host, Connection or X-Signature).",
-        type="object",
-        values="string",
-    ),
-    "shared_secret": Field(
+    )
+    shared_secret: SecretStr | None = Field(
         label="Shared secret",
         description="When set, each request is signed: X-Signature: sha256=<hex HMAC-SHA256 "
         "of the body, keyed with this secret>.",
-        type="secret",
-    ),
-    "batch_size": Field(
+    )
+    batch_size: int = Field(
         label="Batch size",
-        description=f"The most events in one batch request ({MIN_BATCH_SIZE} to {MAX_BATCH_SIZE}).",
-        type="integer",
-        required=True,
+        description="The most events in one batch request (1 to 1000).",
         default=100,
-    ),
-}
+        minimum=1,
+        maximum=1000,
+    )
 
 
-def check_settings(settings: Mapping[str, Any]) -> None:
-    """What field declarations cannot say: the batch size range and the custom headers."""
+def check_settings(settings: WebhookSettings) -> None:
+    """What field declarations cannot say: a non-empty secret and the custom headers."""
     problems = []
-    if not MIN_BATCH_SIZE <= settings["batch_size"] <= MAX_BATCH_SIZE:
-        problems.append(f"batch_size: must be between {MIN_BATCH_SIZE} and {MAX_BATCH_SIZE}")
-    secret = settings.get("shared_secret")
+    secret = settings.shared_secret
     if secret is not None and not secret.get_secret_value():
         problems.append("shared_secret: must not be empty (leave it out to send unsigned requests)")
-    for name, value in (settings.get("headers") or {}).items():
+    for name, value in (settings.headers or {}).items():
         if name.lower() in RESERVED_HEADERS:
             problems.append(f"headers.{name}: is set by the webhook and cannot be replaced")
         elif not _TOKEN.match(name):
@@ -112,9 +106,10 @@ def check_settings(settings: Mapping[str, Any]) -> None:
 destination = Destination(
     name="Webhook",
     slug="webhook",
-    description="Send events as JSON to a URL of your choice, one by one or in batches, "
-    "optionally signed with an HMAC-SHA256 of the body.",
-    settings=SETTINGS,
+    description="Send events as JSON to a URL of your choice, in batches (a JSON array of "
+    "at most batch_size events per request), optionally signed with an HMAC-SHA256 of the "
+    "body.",
+    settings=WebhookSettings,
     actions={"send": send},
     presets=[Preset(name="Send all events", subscription=ALL_EVENT_TYPES, action="send")],
     check_settings=check_settings,

@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import get_args
 
@@ -13,14 +14,15 @@ from framework.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_or_writ
 from framework.docs import stale_pages, write_pages
 from framework.lint import lint_registry
 from framework.registry import discover
-from framework.scaffold import Auth, Names, scaffold
+from framework.sample_data import VARIANTS
+from framework.scaffold import Auth, Names, scaffold, write_declared_metadata
 
 DOCS_DIR = Path("docs") / "destinations"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``init``, ``validate`` and ``docs``."""
-    init = commands.add_parser("init", help="scaffold a new destination with its tests")
+    init = commands.add_parser("init", help="scaffold and register a new destination")
     init.add_argument("name", help="e.g. acme-crm (package acme_crm, slug acme-crm)")
     init.add_argument("--auth", choices=get_args(Auth), default="custom", help="(custom)")
     init.add_argument("--root", type=Path, default=Path(), help="project folder (.)")
@@ -37,37 +39,57 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _init(args: argparse.Namespace) -> int:
+    root: Path = args.root
     try:
         names = Names.of(args.name)
-        created = scaffold(args.root, args.name, args.auth)
+        created = scaffold(root, args.name, args.auth)
     except (ValueError, FileExistsError) as error:
         raise UsageError(str(error)) from None
     for path in created:
         print(f"created {path}")
+    print(f"registered it in {root / 'pyproject.toml'}: {names.entry_point}")
+    if not _record_generated_files(root, names):
+        return EXIT_FAILED
+    print(
+        f"\n{names.title} is ready: destinations/{names.package}/ (edit send_event.py), "
+        f"tests/{names.package}/, its schemas and docs/destinations/{names.slug}.md.\n"
+        "Reinstall the project so that the registry finds it: `make` does (its "
+        ".venv/.installed depends on pyproject.toml, so `make test` reinstalls first), "
+        "or `.venv/bin/pip install -e .`."
+    )
+    return EXIT_OK
+
+
+def _record_generated_files(root: Path, names: Names) -> bool:
+    """Write the schemas and docs pages and record the new destination's snapshots (its
+    own tests' and its generated tests'), each in a subprocess that sees the entry points
+    ``pyproject.toml`` declares now (:func:`write_declared_metadata`). ``-P`` and an empty
+    ``pythonpath`` keep that metadata first on ``sys.path``, before a stale
+    ``*.egg-info`` of an editable install in ``root``."""
+    generated = Path("tests") / "generated" / "test_generated.py"
+    generated_ids = [
+        f"{generated.as_posix()}::test_generated[{names.slug}-send_event-{variant}]"
+        for variant in VARIANTS
+        if (root / generated).is_file()
+    ]
     follow_up = [
         ["-m", "framework.cli", "schemas"],
         ["-m", "framework.cli", "docs"],
         [
-            "-m",
-            "pytest",
-            f"tests/{names.package}",
-            "--snapshot-update",
-            "-q",
-            "-p",
-            "no:cacheprovider",
+            *("-m", "pytest", "-o", "pythonpath=", "-p", "no:cacheprovider", "-q"),
+            *(f"tests/{names.package}", *generated_ids, "--snapshot-update"),
         ],
     ]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([".", os.environ.get("PYTHONPATH", "")])}
-    for command in follow_up:
-        done = subprocess.run([sys.executable, *command], cwd=args.root, env=env, check=False)
-        if done.returncode != 0:
-            print(f"actions: `{' '.join(command)}` failed", file=sys.stderr)
-            return EXIT_FAILED
-    print(
-        f"\n{names.title} is ready: destinations/{names.package}/ (edit send_event.py), "
-        f"tests/{names.package}/, its schemas and docs/destinations/{names.slug}.md."
-    )
-    return EXIT_OK
+    with tempfile.TemporaryDirectory() as metadata:
+        write_declared_metadata(root, Path(metadata))
+        path = [metadata, str(root.resolve()), os.environ.get("PYTHONPATH", "")]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, path))}
+        for command in follow_up:
+            done = subprocess.run([sys.executable, "-P", *command], cwd=root, env=env, check=False)
+            if done.returncode != 0:
+                print(f"actions: `python {' '.join(command)}` failed", file=sys.stderr)
+                return False
+    return True
 
 
 def _validate(args: argparse.Namespace) -> int:

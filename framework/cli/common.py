@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from framework import endpoint
 from framework.endpoint import endpoint_problem
 from framework.errors import ActionsError
+from framework.http import DEFAULT_TIMEOUT
 from framework.json_text import JsonTextError, dump_json, parse_json
+from framework.operator import OperatorConfig, OperatorConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_LINE = 1 << 20  # bytes in one NDJSON line (1 MiB), its line end not counted
@@ -75,13 +76,20 @@ def endpoint_option(url: str) -> str:
     return url
 
 
-def endpoint_from_environment(slug: str) -> str | None:
-    """``ACTIONS_ENDPOINT_<SLUG>`` when set and not empty; a :class:`UsageError` when it
-    cannot be an endpoint."""
-    url, problem = endpoint.endpoint_from_environment(slug)
-    if problem is not None:
-        raise UsageError(problem)
-    return url
+def operator_config(
+    slugs: Iterable[str],
+    *,
+    endpoints: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> OperatorConfig:
+    """The operator configuration of a command, where the environment is read (the only
+    place commands read it for this): ``ACTIONS_ENDPOINT_<SLUG>`` of each of ``slugs``,
+    overridden by ``endpoints`` (from options), and ``ACTIONS_ALLOW_PRIVATE_TARGETS``. A
+    :class:`UsageError` naming the variable or option (never its value) when invalid."""
+    try:
+        return OperatorConfig.from_environment(slugs, endpoints=endpoints, timeout=timeout)
+    except OperatorConfigError as error:
+        raise UsageError(error.message) from None
 
 
 @dataclass(frozen=True)

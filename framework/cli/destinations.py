@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,8 @@ from framework.cli.common import (
     BadLine,
     UsageError,
     check_or_write,
-    endpoint_from_environment,
     endpoint_option,
+    operator_config,
     read_events,
     read_json,
     write_line,
@@ -24,11 +25,13 @@ from framework.definition import Destination
 from framework.execute import DestinationRunner, presets_as_subscriptions
 from framework.http import DEFAULT_TIMEOUT, RetryPolicy
 from framework.json_text import dump_json
+from framework.operator import ENDPOINT_VARIABLES
 from framework.registry import Registry, discover
 from framework.results import ErrorInfo, Result
 from framework.schema_files import stale_schemas, write_schemas
 
 OFF_BY_DEFAULT = "(off by default: enable with a mapping for its action)"
+MAX_GROUP = 1_000  # events read and sent together, at most, for an action sending batches
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,8 +65,8 @@ def _destination_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--endpoint",
         type=endpoint_option,
-        help="replace the destination's base URL: an http(s) URL (operator setting; also "
-        "ACTIONS_ENDPOINT_<SLUG>, e.g. ACTIONS_ENDPOINT_PERKVILLE)",
+        help="replace the destination's base URL: an http(s) URL (operator setting); also "
+        + ENDPOINT_VARIABLES,
     )
     parser.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request (10)"
@@ -118,12 +121,15 @@ def _destination(registry: Registry, slug: str) -> Destination:
 def _runner(
     args: argparse.Namespace, destination: Destination, **options: Any
 ) -> DestinationRunner:
-    endpoint = args.endpoint or endpoint_from_environment(destination.slug)
+    slug = destination.slug
+    given = {slug: args.endpoint} if args.endpoint else {}
+    operator = operator_config([slug], endpoints=given, timeout=args.timeout)
     return DestinationRunner(
         destination,
         read_json(args.settings, "settings"),
-        base_url=endpoint,
-        timeout=args.timeout,
+        base_url=operator.endpoints.get(slug),
+        timeout=operator.timeout,
+        allow_private_targets=operator.allow_private_targets,
         **options,
     )
 
@@ -142,21 +148,44 @@ def _send(args: argparse.Namespace) -> int:
         retry=RetryPolicy(max_attempts=args.max_attempts),
     ) as runner:
         progress = progress_for(args.events, sys.stderr)
-        for event in read_events(args.events):
-            if isinstance(event, BadLine):
-                results = [runner.invalid_event(None, event.message())]
+        size = min(runner.max_batch_size or 1, MAX_GROUP)
+        for group in _groups(read_events(args.events), size):
+            if isinstance(group, BadLine):
+                results, count = [runner.invalid_event(None, group.message())], 1
             else:
-                results = runner.process(event)
+                results, count = runner.process_batch(group), len(group)
             if progress is not None and sys.stdout.isatty():
                 progress.clear()  # the results go to the same terminal
             for result in results:
                 report.add(result)
             if progress is not None:
-                progress.advance()
+                progress.advance(count)
         if progress is not None:
             progress.finish()
     report.close()
     return EXIT_FAILED if report.counts.get("failed") else EXIT_OK
+
+
+def _groups(
+    lines: Iterable[dict[str, Any] | BadLine], size: int
+) -> Iterator[list[dict[str, Any]] | BadLine]:
+    """The events read, in order, as groups of at most ``size`` consecutive events (one
+    ``process_batch`` call each, so an action with ``perform_batch`` sends them in
+    chunks), and each line that is no event in its place, ending the group before it."""
+    group: list[dict[str, Any]] = []
+    for line in lines:
+        if isinstance(line, BadLine):
+            if group:
+                yield group
+                group = []
+            yield line
+            continue
+        group.append(line)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _test_auth(args: argparse.Namespace) -> int:
@@ -199,11 +228,13 @@ def _read_mapping(path: Path, destination: Destination) -> dict[str, dict[str, A
 
 
 class _Report:
-    """Results as JSON lines, or as a readable table with the request bodies and a summary."""
+    """Results as JSON lines, or as a readable table with the request bodies and a summary.
+    In the table, a batch request's body is shown once, under the first of its events."""
 
     def __init__(self, *, as_json: bool) -> None:
         self.as_json = as_json
         self.counts: dict[str, int] = {}
+        self._shown: dict[str, Any] | None = None  # the last request whose body was shown
 
     def add(self, result: Result) -> None:
         self.counts[result.status] = self.counts.get(result.status, 0) + 1
@@ -215,7 +246,9 @@ class _Report:
             print(f"{head} {_error_line(result.error)}")
         elif result.request is not None:
             print(f"{head} {result.request['method']} {result.request['url']}")
-            print(f"    {dump_json(result.request['json'])}")
+            if result.request is not self._shown:  # the events of a chunk share its request
+                print(f"    {dump_json(result.request['json'])}")
+                self._shown = result.request
         else:
             print(f"{head} {result.reason or 'skipped'}")
         sys.stdout.flush()

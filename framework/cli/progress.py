@@ -41,9 +41,9 @@ class Progress:
         self._started = clock()
         self._drawn_at: float | None = None
 
-    def advance(self) -> None:
-        """One more event done."""
-        self.done += 1
+    def advance(self, count: int = 1) -> None:
+        """``count`` more events done (a batch's worth at once)."""
+        self.done += count
         now = self._clock()
         if self._drawn_at is None or now - self._drawn_at >= self._interval:
             self._draw(now)

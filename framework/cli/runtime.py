@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from framework.cli.common import EXIT_FAILED, EXIT_OK, UsageError
+from framework.cli.common import EXIT_FAILED, EXIT_OK, UsageError, operator_config
 from framework.definition import Destination
 from framework.delivery.backends import open_queue
 from framework.delivery.config import load_config, load_queue_url
@@ -24,6 +24,7 @@ from framework.delivery.metrics_server import MetricsServer
 from framework.delivery.queue import DeadLetter, DeadLetterFilter, Queue
 from framework.delivery.runtime import Runtime
 from framework.json_text import dump_json
+from framework.operator import OperatorConfig
 from framework.registry import discover
 from framework.web import StopSignals
 
@@ -82,14 +83,19 @@ def open_runtime(
     *,
     workers: bool,
     concurrency: int | None = None,
+    operator: OperatorConfig | None = None,
 ) -> Runtime:
-    """The runtime a configuration file describes; logs become JSON lines on stderr."""
+    """The runtime a configuration file describes, with the operator's configuration
+    (endpoints for the destinations the file gives none, private targets; by default the
+    environment's, read here); logs become JSON lines on stderr."""
+    if operator is None:
+        operator = operator_config(destinations)
     config = load_config(config_path)
     if concurrency is not None:
         if concurrency < 1:
             raise UsageError("--concurrency must be at least 1")
         config = replace(config, delivery=replace(config.delivery, concurrency=concurrency))
-    runtime = Runtime(config, destinations, workers=workers)
+    runtime = Runtime(config, destinations, operator=operator, workers=workers)
     json_logging()
     return runtime
 

@@ -11,12 +11,13 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from framework.cli.common import EXIT_OK, UsageError, endpoint_from_environment
+from framework.cli.common import EXIT_OK, UsageError, operator_config
 from framework.cli.runtime import open_runtime
 from framework.definition import Destination
 from framework.delivery.runtime import Runtime
 from framework.endpoint import endpoint_problem
 from framework.http import DEFAULT_TIMEOUT
+from framework.operator import ENDPOINT_VARIABLES, OperatorConfig
 from framework.registry import discover
 from framework.schema_files import stale_schemas
 from framework.server import SettingsApi, SettingsServer, is_loopback
@@ -45,8 +46,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="append",
         default=[],
         metavar="SLUG=URL",
-        help="replace a destination's base URL (operator setting, repeatable; also "
-        "ACTIONS_ENDPOINT_<SLUG>, e.g. ACTIONS_ENDPOINT_PERKVILLE)",
+        help="replace a destination's base URL, on the page and, with --config, for the "
+        "runtime's destinations that set no endpoint (operator setting, repeatable); also "
+        + ENDPOINT_VARIABLES,
     )
     serve.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request (10)"
@@ -76,17 +78,15 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"broken  {name}: {reason}", file=sys.stderr)
     for line in stale_schemas(args.schemas, registry.destinations.values()):
         print(f"warning: {line} (run `actions schemas`)", file=sys.stderr)
-    api = SettingsApi(
-        registry.destinations,
-        args.schemas,
-        endpoints(args.endpoint, registry.destinations),
-        args.timeout,
-    )
+    operator = operator_from(args.endpoint, registry.destinations, timeout=args.timeout)
+    api = SettingsApi(registry.destinations, args.schemas, operator)
     if (args.no_workers or args.no_ui) and not args.config:
         raise UsageError("--no-workers and --no-ui need --config")
     runtime = None
     if args.config:
-        runtime = open_runtime(args.config, registry.destinations, workers=not args.no_workers)
+        runtime = open_runtime(
+            args.config, registry.destinations, workers=not args.no_workers, operator=operator
+        )
     server = SettingsServer(
         args.host, args.port, api, ingress=Ingress(runtime) if runtime else None, ui=not args.no_ui
     )
@@ -129,10 +129,28 @@ def _run(args: argparse.Namespace, server: SettingsServer, runtime: Runtime | No
         print(f"Tracking API on {server.url}v1/, metrics on {server.url}metrics", flush=True)
 
 
-def endpoints(options: list[str], destinations: Mapping[str, Destination]) -> dict[str, str]:
-    """Slug -> base URL, from ``ACTIONS_ENDPOINT_<SLUG>`` then ``--endpoint SLUG=URL``; each
-    an http(s) URL (messages never repeat what was given)."""
-    found = {slug: url for slug in destinations if (url := endpoint_from_environment(slug))}
+def operator_from(
+    options: list[str], destinations: Mapping[str, Destination], *, timeout: float
+) -> OperatorConfig:
+    """The operator configuration of ``serve``: the environment's (each destination's
+    ``ACTIONS_ENDPOINT_<SLUG>``, ``ACTIONS_ALLOW_PRIVATE_TARGETS``), with the endpoints of
+    ``--endpoint SLUG=URL`` options winning, and ``--timeout``."""
+    given = _endpoint_options(options, destinations)
+    return operator_config(destinations, endpoints=given, timeout=timeout)
+
+
+def endpoints(options: list[str], destinations: Mapping[str, Destination]) -> Mapping[str, str]:
+    """Slug -> base URL of :func:`operator_from`: ``ACTIONS_ENDPOINT_<SLUG>`` then
+    ``--endpoint SLUG=URL``."""
+    return operator_from(options, destinations, timeout=DEFAULT_TIMEOUT).endpoints
+
+
+def _endpoint_options(
+    options: list[str], destinations: Mapping[str, Destination]
+) -> dict[str, str]:
+    """Slug -> base URL of ``--endpoint SLUG=URL`` options; each an http(s) URL (messages
+    never repeat what was given)."""
+    found: dict[str, str] = {}
     for option in options:
         slug, sign, url = option.partition("=")
         if not sign or not url:

@@ -4,9 +4,13 @@ routes of one configured destination share its connection pool (one keep-alive
 :class:`AiohttpTransport`) and its :class:`FlowControl` (in-flight limit, rate limit,
 adaptive pause), so its limits hold across its subscriptions.
 
-A route's id is ``<destination id>/<subscription name>``, e.g. ``perkville/Award Points``:
-the queue stores it with each work item, so an ingress and separate workers that read the
-same configuration agree on it.
+A route's id is ``<destination id>/<action slug>/<preset key>``, e.g.
+``perkville/award_points/default``: the queue stores it with each work item, so an ingress
+and separate workers that read the same configuration agree on it. A preset's display name
+is no part of it, so renaming a preset orphans nothing. Items queued before route ids took
+this form carry ``<destination id>/<preset name>`` (``perkville/Award Points``, with
+``#<n>`` after a name used twice): :meth:`Routing.route` resolves such a legacy id to the
+route it named, so they are delivered after an upgrade rather than dead-lettered.
 
 An event's ``integrations`` object chooses destinations as Segment's does: a destination is
 named by its display name (``Perkville``, case-sensitive, as in Segment), its slug
@@ -19,8 +23,11 @@ per configured destination, for the log: the event's ``integrations`` turned it 
 the reason the destination declares for the event's type (``Destination.unmatched``, e.g.
 Perkville's for identify calls), or "no subscription matched".
 
-``ACTIONS_ENDPOINT_<SLUG>`` (when the configuration gives the destination no ``endpoint``)
-must be an http(s) URL: anything else is a :class:`ConfigError` naming the variable.
+A destination's requests go to the configuration's ``endpoint`` for it, else to the
+operator's endpoint for its slug (:class:`~framework.operator.OperatorConfig`, built by the
+command from ``--endpoint`` and ``ACTIONS_ENDPOINT_<SLUG>``), else to its own base URL. The
+operator's configuration also says whether tenant URLs may reach private addresses; the
+per-request time-out is the configuration's (``[delivery] timeout``).
 """
 
 from __future__ import annotations
@@ -33,14 +40,14 @@ import httpx
 
 from framework.definition import Destination
 from framework.delivery.config import ConfigError, DestinationConfig, RuntimeConfig
-from framework.endpoint import endpoint_from_environment
 from framework.engine.client import AiohttpTransport
 from framework.engine.flow import FlowControl, FlowLimits
 from framework.engine.transport import Transport
 from framework.errors import ActionsError
 from framework.execute import DestinationRunner, presets_as_subscriptions, unmatched_reason
-from framework.guard import AddressGuard, private_targets_allowed
+from framework.guard import AddressGuard
 from framework.http import RetryPolicy
+from framework.operator import OperatorConfig
 from framework.subscriptions import compile_subscription
 
 
@@ -117,7 +124,8 @@ def _allowed(integrations: Mapping[str, object], names: tuple[str, ...]) -> bool
 class Routing:
     """Every source of a configuration, found by write key; every route, by id.
 
-    ``transport`` replaces the network for every runner (tests); raises
+    ``operator`` is the operator's configuration (endpoints, private targets; none, by
+    default); ``transport`` replaces the network for every runner (tests); raises
     :class:`ConfigError` naming the destination when one cannot be built (unknown slug,
     invalid settings or mappings). ``flows`` is each configured destination's flow
     control, by ``<source>/<destination id>``.
@@ -128,10 +136,13 @@ class Routing:
         config: RuntimeConfig,
         destinations: Mapping[str, Destination],
         *,
+        operator: OperatorConfig | None = None,
         transport: Transport | httpx.BaseTransport | None = None,
     ) -> None:
+        self._operator = operator = operator or OperatorConfig()
         self._keys: list[tuple[bytes, Source]] = []
         self._routes: dict[tuple[str, str], Route] = {}
+        self._legacy: dict[tuple[str, str], Route] = {}
         self._transports: list[Transport] = []
         self.flows: dict[str, FlowControl] = {}
         for s_index, source in enumerate(config.sources):
@@ -140,26 +151,30 @@ class Routing:
             for d_index, wanted in enumerate(source.destinations):
                 where = f"sources[{s_index}].destinations[{d_index}] ({wanted.slug})"
                 destination = _destination(wanted, destinations, where)
-                endpoint = wanted.endpoint or _environment_endpoint(wanted.slug, where)
+                endpoint = wanted.endpoint or operator.endpoints.get(wanted.slug)
                 pool = transport or self._pool(
                     endpoint or destination.base_url,
                     wanted.max_in_flight or config.delivery.concurrency,
                 )
                 flow = FlowControl(FlowLimits(wanted.max_in_flight, wanted.rate_limit))
                 self.flows[f"{source.name}/{wanted.id}"] = flow
-                routes += _routes(
+                built = _routes(
                     wanted,
                     destination,
                     endpoint=endpoint,
                     where=where,
                     timeout=config.delivery.timeout,
+                    allow_private_targets=operator.allow_private_targets,
                     transport=pool,
                     flow=flow,
                 )
+                routes += built.values()
+                self._legacy.update({(source.name, old): route for old, route in built.items()})
                 names = _names(destination, wanted)
                 targets.append(Target(wanted.id, names, destination.unmatched))
-            built = Source(source.name, tuple(routes), tuple(targets))
-            self._keys.append((source.write_key.encode(), built))
+            self._keys.append(
+                (source.write_key.encode(), Source(source.name, tuple(routes), tuple(targets)))
+            )
             self._routes.update({(source.name, route.id): route for route in routes})
 
     def source(self, write_key: str) -> Source | None:
@@ -172,14 +187,16 @@ class Routing:
         return found
 
     def route(self, source: str, route: str) -> Route | None:
-        """A route by its source's name and its id."""
-        return self._routes.get((source, route))
+        """A route by its source's name and its id, or the legacy id (``<destination
+        id>/<preset name>``) of an item queued before route ids took their stable form."""
+        found = self._routes.get((source, route))
+        return found if found is not None else self._legacy.get((source, route))
 
     def _pool(self, base_url: str | None, limit: int) -> Transport:
         """A destination's connection pool: its base URL's host is the operator's; any
         other host passes the address guard when connected to."""
         base = httpx.URL(base_url or "http://localhost")
-        guard = AddressGuard(allow_private=private_targets_allowed())
+        guard = AddressGuard(allow_private=self._operator.allow_private_targets)
         pool = AiohttpTransport(guard=guard, trusted=[base.host], limit=limit)
         self._transports.append(pool)
         return pool
@@ -188,15 +205,6 @@ class Routing:
         """Close every destination's connection pool (on the engine's loop)."""
         for pool in self._transports:
             await pool.close()
-
-
-def _environment_endpoint(slug: str, where: str) -> str | None:
-    """``ACTIONS_ENDPOINT_<SLUG>`` when set and not empty; a :class:`ConfigError` naming
-    the variable (never its value) when it cannot be an endpoint."""
-    url, problem = endpoint_from_environment(slug)
-    if problem is not None:
-        raise ConfigError(f"{where}: {problem}")
-    return url
 
 
 def _names(destination: Destination, wanted: DestinationConfig) -> tuple[str, ...]:
@@ -224,15 +232,17 @@ def _routes(
     endpoint: str | None,
     where: str,
     timeout: float,
+    allow_private_targets: bool,
     transport: Transport | httpx.BaseTransport,
     flow: FlowControl,
-) -> list[Route]:
-    routes: list[Route] = []
+) -> dict[str, Route]:
+    """The routes of one configured destination, by their legacy ids (see the module)."""
+    routes: dict[str, Route] = {}
     names = _names(destination, wanted)
     for subscription in presets_as_subscriptions(destination, wanted.mappings):
-        route_id = f"{wanted.id}/{subscription.name}"
-        if any(route.id == route_id for route in routes):
-            route_id += f"#{len(routes) + 1}"
+        legacy = f"{wanted.id}/{subscription.name}"
+        if legacy in routes:
+            legacy += f"#{len(routes) + 1}"
         try:
             runner = DestinationRunner(
                 destination,
@@ -243,10 +253,12 @@ def _routes(
                 retry=RetryPolicy(max_attempts=1),
                 transport=transport,
                 flow=flow,
+                allow_private_targets=allow_private_targets,
                 show_requests=False,  # the queue keeps outcomes, not requests
             )
         except ActionsError as error:
             raise ConfigError(f"{where}: {error.message}") from None
         matches = compile_subscription(subscription.subscription).matches
-        routes.append(Route(route_id, matches, runner, names))
+        route_id = f"{wanted.id}/{subscription.action}/{subscription.key}"
+        routes[legacy] = Route(route_id, matches, runner, names)
     return routes

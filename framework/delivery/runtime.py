@@ -32,10 +32,13 @@ from framework.delivery.routes import Routing, Source
 from framework.delivery.worker import WorkerPool
 from framework.engine.loop import engine_loop
 from framework.engine.transport import Transport
+from framework.operator import OperatorConfig
 
 
 class Runtime:
-    """Everything the ingress and the workers of one process share."""
+    """Everything the ingress and the workers of one process share. ``operator`` is the
+    operator's configuration (endpoints, private targets), built where the process starts;
+    ``transport`` replaces the network (tests)."""
 
     def __init__(
         self,
@@ -43,11 +46,12 @@ class Runtime:
         destinations: Mapping[str, Destination],
         *,
         workers: bool = True,
+        operator: OperatorConfig | None = None,
         transport: Transport | httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
-        self.routing = Routing(config, destinations, transport=transport)
+        self.routing = Routing(config, destinations, operator=operator, transport=transport)
         self._loop = engine_loop()
         self.async_queue = self._loop.run(open_async_queue(config.queue_url))
         self.queue = BlockingQueue(self.async_queue, self._loop)

@@ -1,10 +1,16 @@
 """The worker pool: claims due work items in batches, delivers up to ``concurrency`` of
 them at once as coroutines on the engine's loop, and records their outcomes in batches.
 
-One pump coroutine talks to the queue. It claims up to ``CLAIM_BATCH`` items per call
-(one transaction or round trip) whenever at least that many delivery slots are free (or
-nothing is in flight), starts one task per item, and records every finished outcome at
-once; while it waits for the queue, more outcomes pile up, so batches grow with load.
+One pump coroutine talks to the queue. Whenever a quarter of the delivery slots (at most
+``CLAIM_BATCH``) is free, or nothing is in flight, it claims items to fill them,
+``CLAIM_BATCH`` per call (one transaction or round trip), for as long as the queue has due
+items; it starts one task per item, or, for a route whose action sends batches
+(``perform_batch``), one task per group of that route's items of at most its maximum batch
+size, delivered as one request (``DestinationRunner.process_batch_async``). Every item of
+a group gets its own outcome (one event can fail validation while the others are
+delivered; a failed request gives each of its items its own retry or dead letter). The
+pump records every finished outcome at once; while it waits for the queue, more outcomes
+pile up, so batches grow with load.
 
 Stopping (:meth:`WorkerPool.stop`) claims nothing more, lets the deliveries under way
 finish for at most ``shutdown_grace`` seconds, records them, and releases the items whose
@@ -33,7 +39,7 @@ from framework.delivery.queue import (
     Retry,
     WorkItem,
 )
-from framework.delivery.routes import Routing
+from framework.delivery.routes import Route, Routing
 from framework.results import ErrorInfo, Result
 
 CLAIM_BATCH = 64  # items claimed per queue call
@@ -62,7 +68,10 @@ class WorkerPool:
         self._metrics = metrics
         self._clock = clock
         self._poll = poll
-        self._deliveries: dict[asyncio.Task[Outcome], WorkItem] = {}
+        # Claim once a quarter of the slots (at most CLAIM_BATCH) is free: batches form
+        # without the pool draining between claims.
+        self._claim_threshold = min(CLAIM_BATCH, max(1, options.concurrency // 4))
+        self._deliveries: dict[asyncio.Task[list[Outcome]], list[WorkItem]] = {}
         self._finished: list[Outcome] = []
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -70,8 +79,8 @@ class WorkerPool:
 
     @property
     def in_flight(self) -> int:
-        """Deliveries under way."""
-        return len(self._deliveries)
+        """Work items whose delivery is under way."""
+        return sum(len(items) for items in self._deliveries.values())
 
     def start(self) -> None:
         """Start the pump (on the running loop)."""
@@ -93,7 +102,7 @@ class WorkerPool:
             _, pending = await asyncio.wait(self._deliveries, timeout=self._options.shutdown_grace)
             for task in pending:
                 task.cancel()
-                cut_short.append(self._deliveries.pop(task))
+                cut_short += self._deliveries.pop(task)
             await asyncio.gather(*pending, return_exceptions=True)
         finished, self._finished = self._finished, []
         try:
@@ -124,28 +133,77 @@ class WorkerPool:
                     await asyncio.wait_for(self._wakeup.wait(), self._poll)
 
     async def _claim(self) -> int:
-        room = self._options.concurrency - len(self._deliveries)
-        if room < min(CLAIM_BATCH, self._options.concurrency) and self._deliveries:
-            return 0  # wait for a batch's worth of free slots
+        """Claim items for the free slots and start their deliveries; how many were
+        claimed (0: none was due, or too few slots are free)."""
+        room = self._options.concurrency - self.in_flight
+        if room < self._claim_threshold and self._deliveries:
+            return 0  # wait for enough free slots to claim a batch's worth
+        claimed = await self._claim_up_to(room)
         now = self._clock()
         given_up: list[Outcome] = []
-        started = 0
-        for item in await self._queue.claim(min(room, CLAIM_BATCH), self._options.lease, now):
+        due: list[WorkItem] = []
+        for item in claimed:
             dead = stale(item, self._options, now)
             if dead is None:
-                task = asyncio.create_task(self._deliver(item))
-                self._deliveries[task] = item
-                task.add_done_callback(self._done)
-                started += 1
+                due.append(item)
             else:
                 given_up.append(dead)
+        given_up += self._start(due)
         await self._record(given_up)
-        return started
+        return len(claimed)
 
-    def _done(self, task: asyncio.Task[Outcome]) -> None:
+    async def _claim_up_to(self, room: int) -> list[WorkItem]:
+        """Due items for ``room`` slots: ``CLAIM_BATCH`` per queue call, while the queue
+        gives as many as asked. A call failing after the first ends the claim with what the
+        others gave (claimed items are leased: they must be delivered or released); the
+        failure is logged, and the next claim meets it again."""
+        claimed: list[WorkItem] = []
+        while len(claimed) < room:
+            asked = min(room - len(claimed), CLAIM_BATCH)
+            try:
+                got = await self._queue.claim(asked, self._options.lease, self._clock())
+            except Exception as error:
+                if not claimed:
+                    raise
+                self._log_queue_failure(error)
+                break
+            claimed += got
+            if len(got) < asked:
+                break
+        return claimed
+
+    def _start(self, items: list[WorkItem]) -> list[Outcome]:
+        """Start the deliveries of ``items``: grouped by route, one task per item, or per
+        group of at most the route's batch size when its action sends batches. The
+        outcomes of items whose route is not configured (dead letters) are returned."""
+        routes: dict[tuple[str, str], list[WorkItem]] = {}
+        for item in items:
+            routes.setdefault((item.source, item.route), []).append(item)
+        unknown: list[Outcome] = []
+        for (source, route_id), group in routes.items():
+            route = self._routing.route(source, route_id)
+            if route is None:
+                message = f"route {route_id!r} of source {source!r} is not configured"
+                unknown += [Dead(item, "UNKNOWN_ROUTE", message, "terminal") for item in group]
+                continue
+            size = route.runner.max_batch_size
+            if size is None:
+                for item in group:
+                    self._launch(route, [item], batched=False)
+            else:
+                for first in range(0, len(group), size):
+                    self._launch(route, group[first : first + size], batched=True)
+        return unknown
+
+    def _launch(self, route: Route, items: list[WorkItem], *, batched: bool) -> None:
+        task = asyncio.create_task(self._deliver(route, items, batched=batched))
+        self._deliveries[task] = items
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[list[Outcome]]) -> None:
         if self._deliveries.pop(task, None) is None or task.cancelled():
             return  # cut short at stop: released, not recorded
-        self._finished.append(task.result())
+        self._finished += task.result()
         self._wakeup.set()
 
     async def _record(self, outcomes: list[Outcome]) -> None:
@@ -193,16 +251,36 @@ class WorkerPool:
                     error=done.message,
                 )
 
-    async def _deliver(self, item: WorkItem) -> Outcome:
-        route = self._routing.route(item.source, item.route)
-        if route is None:
-            message = f"route {item.route!r} of source {item.source!r} is not configured"
-            return Dead(item, "UNKNOWN_ROUTE", message, "terminal")
+    async def _deliver(
+        self, route: Route, items: list[WorkItem], *, batched: bool
+    ) -> list[Outcome]:
+        """Each item's outcome, from its event's result: one request for all of them when
+        ``batched`` (the runner sends the valid ones as one chunk). An event that cannot
+        be read fails alone; a failure outside the runner (a bug) fails each item, each
+        retried by its own attempts."""
+        results: dict[WorkItem, Result] = {}
+        read: list[WorkItem] = []
+        events: list[object] = []
+        for item in items:
+            try:
+                events.append(json.loads(item.event))
+                read.append(item)
+            except Exception as error:  # not what the ingress stored: never holds up others
+                results[item] = _unexpected(item, error)
         try:
-            [result] = await route.runner.process_async(json.loads(item.event))
+            runner = route.runner
+            if batched:
+                found = await runner.process_batch_async(events)
+            else:
+                found = [result for event in events for result in await runner.process_async(event)]
+            results.update(zip(read, found, strict=True))  # one result per event and route
         except Exception as error:  # a bug here must not stop the pool; retried
-            info = ErrorInfo(
-                "UNEXPECTED_ERROR", f"delivery failed: {type(error).__name__}", retryable=True
-            )
-            result = Result(item.message_id, None, "failed", error=info)
-        return outcome(item, result, self._options, self._clock())
+            results.update((item, _unexpected(item, error)) for item in read)
+        now = self._clock()
+        return [outcome(item, results[item], self._options, now) for item in items]
+
+
+def _unexpected(item: WorkItem, error: Exception) -> Result:
+    """The result of an item whose delivery failed outside the runner (a bug): retryable."""
+    info = ErrorInfo("UNEXPECTED_ERROR", f"delivery failed: {type(error).__name__}", retryable=True)
+    return Result(item.message_id, None, "failed", error=info)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.definition import Destination
-from framework.http import DEFAULT_TIMEOUT
+from framework.operator import OperatorConfig
 from framework.server.catalog import details, summary
 from framework.server.checks import mapping_check, open_runner, settings_check
 from framework.server.errors import ApiError, bad_request, not_found
@@ -25,13 +25,13 @@ Body = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class SettingsApi:
-    """The operations of the API. ``endpoints`` (slug -> base URL) is operator configuration
-    replacing destinations' base URLs, as ``--endpoint`` does for the command line."""
+    """The operations of the API, under the ``operator``'s configuration (endpoints that
+    replace destinations' base URLs, as ``--endpoint`` does for the command line, the
+    time-out, private targets)."""
 
     destinations: Mapping[str, Destination]
     schemas_dir: Path
-    endpoints: Mapping[str, str] = field(default_factory=dict)
-    timeout: float = DEFAULT_TIMEOUT
+    operator: OperatorConfig = field(default_factory=OperatorConfig)
 
     def list(self) -> dict[str, Any]:
         """``GET /api/destinations``."""
@@ -63,13 +63,8 @@ class SettingsApi:
         """``POST .../test-connection`` ``{"settings"}`` -> ``{"ok", "message", "code",
         "status"}``: the destination's authentication test, really sent."""
         destination = self._destination(slug)
-        with open_runner(
-            destination,
-            _object(body, "settings"),
-            base_url=self.endpoints.get(slug),
-            dry_run=False,
-            timeout=self.timeout,
-        ) as runner:
+        settings = _object(body, "settings")
+        with open_runner(destination, settings, operator=self.operator, dry_run=False) as runner:
             outcome = runner.test_authentication()
         return {
             "ok": outcome.ok,
@@ -89,7 +84,7 @@ class SettingsApi:
         event = body.get("event")
         if not isinstance(event, dict):
             raise ApiError(422, "INVALID_EVENT", "event: an event must be a JSON object")
-        with open_runner(destination, settings, base_url=self.endpoints.get(slug)) as runner:
+        with open_runner(destination, settings, operator=self.operator) as runner:
             return dry_run(runner, destination, mappings, event)
 
     def _destination(self, slug: str) -> Destination:

@@ -9,8 +9,8 @@ from typing import Any
 from framework.definition import Action, Destination
 from framework.errors import SettingsError
 from framework.execute import DestinationRunner
-from framework.http import DEFAULT_TIMEOUT
 from framework.mapping import validate_mapping
+from framework.operator import OperatorConfig
 from framework.server.errors import ApiError
 from framework.settings import settings_problems
 
@@ -21,12 +21,14 @@ def open_runner(
     destination: Destination,
     settings: Mapping[str, Any],
     *,
-    base_url: str | None = None,
+    operator: OperatorConfig | None = None,
     dry_run: bool = True,
-    timeout: float = DEFAULT_TIMEOUT,
 ) -> DestinationRunner:
-    """A runner for ``settings`` (no subscriptions), or a 422 ``INVALID_SETTINGS`` error
-    listing every problem, each at the setting's dotted location."""
+    """A runner for ``settings`` (no subscriptions) under the ``operator``'s configuration
+    (its endpoint for the destination, time-out and private targets), or a 422
+    ``INVALID_SETTINGS`` error listing every problem, each at the setting's dotted
+    location."""
+    operator = operator or OperatorConfig()
     problems = [
         {"location": location, "message": reason}
         for location, reason in settings_problems(destination, settings)
@@ -37,9 +39,10 @@ def open_runner(
                 destination,
                 settings,
                 subscriptions=[],
-                base_url=base_url,
+                base_url=operator.endpoints.get(destination.slug),
                 dry_run=dry_run,
-                timeout=timeout,
+                timeout=operator.timeout,
+                allow_private_targets=operator.allow_private_targets,
             )
         except SettingsError as error:  # a rule across settings (the runner's own checks)
             problems = [{"location": "", "message": error.message}]

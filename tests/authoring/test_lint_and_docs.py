@@ -7,22 +7,22 @@ from pathlib import Path
 import pytest
 
 from destinations.perkville import destination as perkville
-from framework import Action, Field, Preset
+from framework import Action, FieldSpec, Payload, Preset
 from framework.cli import main
 from framework.docs import render_page, stale_pages, supported_methods, write_pages
 from framework.lint import lint_destination, lint_registry
 from framework.registry import Registry, discover
-from framework.testing import make_test_destination, post_payload
+from framework.testing import make_test_destination, model_from_fields, post_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def action(**fields: Field) -> dict[str, Action]:
+def action(**fields: FieldSpec) -> dict[str, Action]:
     return {
         "send": Action(
             title="Send",
             description="Send it.",
-            fields=fields,
+            payload=model_from_fields(Payload, fields, "SendPayload"),
             perform=post_payload,
             default_subscription='type = "track"',
         )
@@ -33,31 +33,37 @@ def action(**fields: Field) -> dict[str, Action]:
     ("fields", "problem"),
     [
         pytest.param(
-            {"count": Field(label="Count", description="How many.", type="number", default="x")},
+            {
+                "count": FieldSpec(
+                    label="Count", description="How many.", type="number", default="x"
+                )
+            },
             "actions.send.fields.count: default 'x' does not fit: "
             "expected a number, got a non-numeric string",
             id="literal default of the wrong type",
         ),
         pytest.param(
-            {"user": Field(label="User", description="Who.", required=True)},
+            {"user": FieldSpec(label="User", description="Who.", required=True)},
             "actions.send.fields.user: required, but no default mapping or preset maps it",
             id="required field nothing maps",
         ),
         pytest.param(
-            {"on": Field(label="On", description="Flag.", type="boolean", default=[True])},
+            {"on": FieldSpec(label="On", description="Flag.", type="boolean", default=[True])},
             "actions.send.fields.on: default [True] does not fit: expected a boolean, got array",
             id="list for a boolean",
         ),
     ],
 )
-def test_lint_finds_what_builds_but_would_surprise(fields: dict[str, Field], problem: str) -> None:
+def test_lint_finds_what_builds_but_would_surprise(
+    fields: dict[str, FieldSpec], problem: str
+) -> None:
     assert problem in lint_destination(make_test_destination(actions=action(**fields)))
 
 
 def test_lint_accepts_mapped_defaults_and_presets_that_map_required_fields() -> None:
     fields = {
-        "user": Field(label="User", description="Who.", required=True),
-        "email": Field(label="Email", description="Mail.", default={"@path": "$.email"}),
+        "user": FieldSpec(label="User", description="Who.", required=True),
+        "email": FieldSpec(label="Email", description="Mail.", default={"@path": "$.email"}),
     }
     preset = Preset(
         name="P",
@@ -70,8 +76,9 @@ def test_lint_accepts_mapped_defaults_and_presets_that_map_required_fields() -> 
 
 
 def test_lint_reports_an_unreachable_action() -> None:
+    nothing = model_from_fields(Payload, {}, "NoPayload")
     unreachable = {
-        "send": Action(title="Send", description="Send it.", fields={}, perform=post_payload)
+        "send": Action(title="Send", description="Send it.", payload=nothing, perform=post_payload)
     }
     problems = lint_destination(make_test_destination(actions=unreachable, presets=[]))
     assert problems == ["actions.send: no preset and no default subscription, so it never runs"]
@@ -131,7 +138,9 @@ def test_supported_methods_come_from_the_subscriptions(
 def test_a_method_only_a_preset_off_by_default_selects_is_not_on_by_default() -> None:
     presets = [
         Preset(name="On", subscription='type = "track"', action="send"),
-        Preset(name="Off", subscription='type = "identify"', action="send", enabled=False),
+        Preset(
+            name="Off", subscription='type = "identify"', action="send", enabled=False, key="off"
+        ),
     ]
     destination = make_test_destination(presets=presets, action={"default_subscription": None})
     assert supported_methods(destination) == {"track", "identify"}
@@ -144,11 +153,11 @@ def test_a_method_only_a_preset_off_by_default_selects_is_not_on_by_default() ->
 
 def test_the_endpoint_variable_is_named_as_the_command_line_reads_it() -> None:
     page = render_page(make_test_destination(slug="my-dest", base_url="https://x.example"))
-    assert "`ACTIONS_ENDPOINT_MY-DEST`" in page
+    assert "`ACTIONS_ENDPOINT_MY_DEST`" in page
 
 
 def test_table_cells_escape_pipes() -> None:
-    fields = {"a": Field(label="A | B", description="x|y", default={"@literal": "|"})}
+    fields = {"a": FieldSpec(label="A | B", description="x|y", default={"@literal": "|"})}
     page = render_page(make_test_destination(actions=action(**fields)))
     assert "| `a` | A \\| B | string | no |" in page
     assert "x\\|y" in page

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
-from importlib.metadata import EntryPoint
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,26 @@ from framework.testing import make_test_destination
 ACTIONS = Path(sys.executable).with_name("actions")
 
 PLUGIN = """
-from framework import Action, Destination, Field, HttpRequest, Preset
+from pydantic import SecretStr
+
+from framework import Action, Destination, Field, HttpRequest, Payload, Preset, Settings
 from framework.mapping import path
 
 
-def post(settings, payload):
-    return HttpRequest("POST", "/hooks", json={"user": payload["user_id"]})
+class AcmeSettings(Settings):
+    token: SecretStr = Field(label="Token", description="Token.")
+
+
+class Notice(Payload):
+    user_id: str = Field(label="User", description="Who.", default=path("$.userId"))
+
+
+def post(settings: AcmeSettings, payload: Notice) -> HttpRequest:
+    return HttpRequest("POST", "/hooks", json={"user": payload.user_id})
+
+
+def token_header(settings: AcmeSettings) -> dict[str, str]:
+    return {"X-Token": settings.token.get_secret_value()}
 
 
 destination = Destination(
@@ -35,21 +49,12 @@ destination = Destination(
     slug="acme",
     description="An external plugin.",
     base_url="https://api.acme.example",
-    settings={"token": Field(label="Token", description="Token.", type="secret", required=True)},
+    settings=AcmeSettings,
     actions={
-        "notify": Action(
-            title="Notify",
-            description="Notify Acme.",
-            fields={
-                "user_id": Field(
-                    label="User", description="Who.", required=True, default=path("$.userId")
-                )
-            },
-            perform=post,
-        )
+        "notify": Action(title="Notify", description="Notify Acme.", payload=Notice, perform=post)
     },
     presets=[Preset(name="Tracks", subscription='type = "track"', action="notify")],
-    extend_request=lambda s: {"X-Token": s["token"].get_secret_value()},
+    extend_request=token_header,
 )
 """
 
@@ -182,13 +187,17 @@ def test_an_installed_plugin_sends_events(site: Path, tmp_path: Path) -> None:
 
 
 def fake_points(monkeypatch: pytest.MonkeyPatch, loaders: dict[str, Callable[[], Any]]) -> None:
-    points = [EntryPoint(name, f"pkg:{name}", ENTRY_POINT_GROUP) for name in loaders]
+    """The installed entry points (the built-in destinations') and stand-ins loading with
+    ``loaders``."""
+    installed = list(entry_points(group=ENTRY_POINT_GROUP))
+    fakes = [EntryPoint(name, f"pkg:{name}", ENTRY_POINT_GROUP) for name in loaders]
+    real_load = EntryPoint.load
 
     def load(self: EntryPoint) -> Any:
-        return loaders[self.name]()
+        return loaders[self.name]() if self in fakes else real_load(self)
 
     monkeypatch.setattr(EntryPoint, "load", load)
-    monkeypatch.setattr(registry, "entry_points", lambda group: points)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [*installed, *fakes])
 
 
 def fail() -> Any:

@@ -24,7 +24,9 @@ def events_file(tmp_path: Path, count: int) -> Path:
     return path
 
 
-def send_on_a_terminal(events: Path) -> tuple[str, str]:
+def send_on_a_terminal(
+    events: Path, destination: str = "perkville", settings: Path = SETTINGS
+) -> tuple[str, str]:
     """Run `actions send --dry-run --json` with standard error on a pseudo-terminal:
     (what the terminal showed, standard output)."""
     terminal, attached = pty.openpty()
@@ -34,14 +36,15 @@ def send_on_a_terminal(events: Path) -> tuple[str, str]:
             "-m",
             "framework.cli",
             "send",
-            "perkville",
+            destination,
             "--settings",
-            str(SETTINGS),
+            str(settings),
             "--dry-run",
             "--json",
             str(events),
         ],
         cwd=ROOT,
+        env={**os.environ, "ACTIONS_ALLOW_PRIVATE_TARGETS": "1"},  # the webhook's loopback URL
         stdout=subprocess.PIPE,
         stderr=attached,
         text=True,
@@ -67,6 +70,15 @@ def test_a_large_file_shows_a_bar_that_ends_full(tmp_path: Path) -> None:
     last = shown.rstrip().split("\r\x1b[K")[-1]
     assert last.startswith(f"[{'#' * 30}] 100% 1,200/1,200 events")
     assert len(out.splitlines()) == MIN_EVENTS + 200  # the results are untouched
+
+
+def test_batches_advance_the_bar_to_the_full_count(tmp_path: Path) -> None:
+    settings = tmp_path / "webhook.json"
+    settings.write_text(json.dumps({"url": "http://127.0.0.1:9/hook", "batch_size": 500}))
+    shown, out = send_on_a_terminal(events_file(tmp_path, MIN_EVENTS + 200), "webhook", settings)
+    last = shown.rstrip().split("\r\x1b[K")[-1]
+    assert last.startswith(f"[{'#' * 30}] 100% 1,200/1,200 events")
+    assert len(out.splitlines()) == MIN_EVENTS + 200, "one result per event"
 
 
 def test_a_small_file_shows_none(tmp_path: Path) -> None:
@@ -99,3 +111,16 @@ def test_the_bar_redraws_at_most_every_interval_and_after_a_clear() -> None:
         "100% 4/4",
     ]
     assert stream.getvalue().endswith("\n")
+
+
+def test_a_batch_advances_the_bar_by_its_events() -> None:
+    stream = io.StringIO()
+    bar = Progress(5, stream, clock=lambda: 0.0, interval=0.1)
+    bar.advance(2)  # the first draw
+    bar.advance(3)  # too soon
+    bar.finish()
+    frames = [frame for frame in stream.getvalue().split("\r\x1b[K") if frame]
+    assert [frame.split("] ")[1].split(" events")[0] for frame in frames] == [
+        " 40% 2/5",
+        "100% 5/5",
+    ]

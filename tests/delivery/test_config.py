@@ -48,7 +48,7 @@ def test_the_example_configuration_builds_its_routes() -> None:
     try:
         source = routing.source("w")
         assert source is not None
-        assert [route.id for route in source.routes] == ["perkville/Award Points"]
+        assert [route.id for route in source.routes] == ["perkville/award_points/default"]
         assert routing.source("k") is None
     finally:
         engine_loop().run(routing.aclose())

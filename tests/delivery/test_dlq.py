@@ -37,7 +37,7 @@ def test_dead_letters_are_listed_shown_and_replayed(
         ("order-1", "INVALID_AUTHENTICATION", "terminal", 1),
         ("order-2", "INVALID_AUTHENTICATION", "terminal", 1),
     ]
-    assert listed[0]["route"] == "perkville/Award Points"
+    assert listed[0]["route"] == "perkville/award_points/default"
     assert "HTTP 401" in listed[0]["message"]
 
     assert main(["dlq", "show", "--queue", queue, str(listed[0]["id"])]) == 0

@@ -52,4 +52,4 @@ def test_every_event_is_delivered_exactly_once_through_faults(
     assert runtime.queue.dead_letters(DeadLetterFilter()) == []
     assert runtime.metrics.retries.value("RATE_LIMITED") > 0
     assert runtime.metrics.retries.value("TIMEOUT") > 0
-    assert runtime.metrics.delivered.value("perkville/Award Points") == EVENTS
+    assert runtime.metrics.delivered.value("perkville/award_points/default") == EVENTS

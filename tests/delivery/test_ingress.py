@@ -52,7 +52,7 @@ def test_calls_are_queued_then_delivered_once(
     assert sandbox.balances() == expected
     assert sandbox.duplicates() == 0  # the re-sent batch was de-duplicated at the ingress
     assert runtime.metrics.received.value("shop") == 36
-    assert runtime.metrics.delivered.value("perkville/Award Points") == 30
+    assert runtime.metrics.delivered.value("perkville/award_points/default") == 30
 
 
 def test_refusals_are_clear(sandbox: PerkvilleSandbox, make_runtime: MakeRuntime) -> None:
@@ -109,7 +109,7 @@ def test_metrics_are_prometheus_text(sandbox: PerkvilleSandbox, make_runtime: Ma
     assert answer.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     lines = answer.text.splitlines()
     assert 'actions_events_received_total{source="shop"} 2' in lines
-    assert 'actions_events_delivered_total{route="perkville/Award Points"} 2' in lines
+    assert 'actions_events_delivered_total{route="perkville/award_points/default"} 2' in lines
     assert "actions_delivery_latency_seconds_count 2" in lines
     assert 'actions_queue_depth{state="queued"} 0' in lines
     assert "# TYPE actions_retries_total counter" in lines

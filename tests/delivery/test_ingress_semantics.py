@@ -34,7 +34,7 @@ from tests.nesting import in_objects
 NOWHERE = "http://127.0.0.1:9"  # no worker runs: nothing is sent there
 NOW = 1_795_000_000.0  # 2026-11-18T11:06:40Z
 CONTENT = "CONTENT-4b1d"  # in the events' properties: never in a log line
-ROUTE = "perkville/Award Points"
+ROUTE = "perkville/award_points/default"
 
 
 def accept(runtime: Runtime, body: bytes, call: str = "batch") -> int:
@@ -217,7 +217,7 @@ def test_integrations_name_a_destination_by_its_configured_id(make_runtime: Make
     runtime = make_runtime(NOWHERE, pool=False, destination={"id": "rewards"})
     source = runtime.routing.source(WRITE_KEY)
     assert source is not None
-    assert source.routes_for(order(1)) == ("rewards/Award Points",)
+    assert source.routes_for(order(1)) == ("rewards/award_points/default",)
     assert source.routes_for({**order(1), "integrations": {"rewards": False}}) == ()
 
 

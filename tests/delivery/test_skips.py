@@ -1,8 +1,7 @@
 """Skips in the runtime are never silent: a work item its action declines ends as
 ``skipped`` (logged with the reason, counted by route), and an event that no route takes
 is counted in /metrics by source and type and logged with each destination's reason
-(Perkville's for identify calls). ``ACTIONS_ENDPOINT_<SLUG>`` is checked like any
-endpoint, and named (never echoed) when it is refused."""
+(Perkville's for identify calls)."""
 
 from __future__ import annotations
 
@@ -15,10 +14,9 @@ import pytest
 
 from destinations.perkville import destination as perkville
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.delivery.config import ConfigError, DeliveryOptions, load_config
+from framework.delivery.config import DeliveryOptions, load_config
 from framework.delivery.policy import Skipped, outcome
 from framework.delivery.queue import Delivered, WorkItem
-from framework.delivery.routes import Routing
 from framework.delivery.runtime import Runtime
 from framework.engine.loop import engine_loop
 from framework.results import Result
@@ -26,7 +24,7 @@ from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import ENV, drained, order, post_batch, wait_for, write_config
 
 DESTINATIONS = {"perkville": perkville}
-ENGAGE_ROUTE = "perkville/Award Perk for Audience"
+ENGAGE_ROUTE = "perkville/award_perk_for_audience/default"
 IDENTIFY = {
     "type": "identify",
     "userId": "user-7",
@@ -123,34 +121,3 @@ def test_a_page_call_gets_the_framework_reason_when_none_is_declared(
     [line] = fields(caplog, "event not routed")
     assert line["type"] == "screen"
     assert line["reasons"] == {"perkville": perkville.unmatched["screen"]}
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["file:///etc/passwd", "localhost:8080", "http://user:pk_SECRET@host:99999/"],
-)
-def test_an_endpoint_variable_that_is_no_http_url_is_a_config_error_naming_it(
-    value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    config = load_config(engage_config(tmp_path, None), ENV)
-    monkeypatch.setenv("ACTIONS_ENDPOINT_PERKVILLE", value)
-    with pytest.raises(ConfigError) as refused:
-        Routing(config, DESTINATIONS)
-    assert "ACTIONS_ENDPOINT_PERKVILLE: the endpoint " in refused.value.message
-    assert value not in refused.value.message
-    assert refused.value.code == "INVALID_CONFIG"
-
-
-def test_a_valid_endpoint_variable_is_used(
-    sandbox: PerkvilleSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ACTIONS_ENDPOINT_PERKVILLE", sandbox.url)
-    routing = Routing(load_config(engage_config(tmp_path, None), ENV), DESTINATIONS)
-    try:
-        route = routing.route("shop", "perkville/Award Points")
-        assert route is not None
-        [result] = route.runner.process(order(3))
-    finally:
-        engine_loop().run(routing.aclose())
-    assert result.status == "delivered"
-    assert sandbox.applied() == 1

@@ -5,7 +5,6 @@ order; and the declarations that configure batching."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -15,9 +14,12 @@ from framework import (
     DefinitionError,
     DestinationRunner,
     HttpRequest,
+    Payload,
     RetryPolicy,
+    Settings,
     SettingsError,
 )
+from framework.model import values_of
 from framework.testing import (
     CapturingTransport,
     make_identify_event,
@@ -29,8 +31,8 @@ from framework.testing import (
 from tests.framework.support import SECRET, SETTINGS, make_action, make_destination
 
 
-def post_batch(settings: Mapping[str, Any], payloads: list[Mapping[str, Any]]) -> HttpRequest:
-    return HttpRequest("POST", "/events/batch", json={"batch": [dict(p) for p in payloads]})
+def post_batch(settings: Settings, payloads: list[Payload]) -> HttpRequest:
+    return HttpRequest("POST", "/events/batch", json={"batch": [values_of(p) for p in payloads]})
 
 
 def batching(max_batch_size: Any = 2, **overrides: Any) -> Any:
@@ -83,11 +85,11 @@ def test_valid_payloads_are_sent_in_chunks(
 
 
 def test_the_batch_size_function_reads_the_validated_settings() -> None:
-    seen: list[Mapping[str, Any]] = []
+    seen: list[Any] = []
 
-    def size(settings: Mapping[str, Any]) -> int:
+    def size(settings: Any) -> int:
         seen.append(settings)
-        return 2 if settings["region"] == "eu" else 4
+        return 2 if settings.region == "eu" else 4
 
     transport = CapturingTransport()
     destination = batching(size)
@@ -96,8 +98,9 @@ def test_the_batch_size_function_reads_the_validated_settings() -> None:
         run.process_batch([event(n) for n in range(4)])
     assert [len(chunk) for chunk in batches(transport)] == [2, 2, 2, 2]
     assert len(seen) == 1, "once, when the runner is built"
-    assert seen[0]["region"] == "eu"
-    assert seen[0]["verbose"] is False, "defaults applied"
+    assert isinstance(seen[0], destination.settings), "the typed settings"
+    assert seen[0].region == "eu"
+    assert seen[0].verbose is False, "defaults applied"
 
 
 @pytest.mark.parametrize(
@@ -121,7 +124,7 @@ def test_a_batch_size_function_giving_a_non_positive_integer_is_a_settings_error
 
 
 def test_a_batch_size_function_may_refuse_the_settings_itself() -> None:
-    def size(settings: Mapping[str, Any]) -> int:
+    def size(settings: Settings) -> int:
         raise SettingsError("invalid settings for toy: region: batches need eu")
 
     with pytest.raises(SettingsError, match="region: batches need eu"):
@@ -129,7 +132,7 @@ def test_a_batch_size_function_may_refuse_the_settings_itself() -> None:
 
 
 def test_unsubscribed_actions_do_not_evaluate_their_batch_size() -> None:
-    def size(settings: Mapping[str, Any]) -> int:
+    def size(settings: Settings) -> int:
         raise AssertionError("not called")
 
     with runner(batching(size), CapturingTransport(), subscriptions=[]) as run:
@@ -247,8 +250,8 @@ def test_a_dry_run_builds_each_chunk_and_sends_nothing() -> None:
     assert [len((r.request or {})["json"]["batch"]) for r in results] == [2, 2, 1]
 
 
-def explode(settings: Mapping[str, Any], payloads: list[Mapping[str, Any]]) -> HttpRequest:
-    raise KeyError(f"no such key {settings['api_key'].get_secret_value()}")
+def explode(settings: Any, payloads: list[Payload]) -> HttpRequest:
+    raise KeyError(f"no such key {settings.api_key.get_secret_value()}")
 
 
 @pytest.mark.parametrize(
@@ -370,18 +373,19 @@ def test_check_settings_must_be_callable() -> None:
 
 
 def test_check_settings_sees_validated_settings_and_may_refuse_them() -> None:
-    seen: list[Mapping[str, Any]] = []
+    seen: list[Any] = []
 
-    def check(settings: Mapping[str, Any]) -> None:
+    def check(settings: Any) -> None:
         seen.append(settings)
-        if settings["verbose"]:
+        if settings.verbose:
             raise SettingsError("invalid settings for toy: verbose: not in the EU region")
 
     destination = make_destination(check_settings=check)
     with runner(destination, CapturingTransport()):
         pass
-    assert seen[0]["region"] == "us"
-    assert seen[0]["api_key"].get_secret_value() == SECRET
+    assert isinstance(seen[0], destination.settings), "the typed settings"
+    assert seen[0].region == "us"
+    assert seen[0].api_key.get_secret_value() == SECRET
     transport = CapturingTransport()
     with pytest.raises(SettingsError, match="verbose: not in the EU region"):
         DestinationRunner(destination, {**SETTINGS, "verbose": True}, transport=transport)

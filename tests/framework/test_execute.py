@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -15,12 +14,20 @@ from framework import (
     DestinationRunner,
     HttpRequest,
     MappingError,
+    Payload,
     Preset,
+    Settings,
 )
 from framework.execute import presets_as_subscriptions
 from framework.mapping import compile_mapping
 from framework.subscriptions import compile_subscription
-from framework.testing import CapturingTransport, make_identify_event, make_track_event, reply
+from framework.testing import (
+    CapturingTransport,
+    make_identify_event,
+    make_track_event,
+    post_payload,
+    reply,
+)
 from framework.version import VERSION
 from tests.framework.support import (
     BASE_URL,
@@ -28,7 +35,6 @@ from tests.framework.support import (
     SETTINGS,
     make_action,
     make_destination,
-    post_payload,
 )
 
 TRACK = make_track_event("Order Completed", properties={"email": "ann@example.com", "amount": 3})
@@ -239,9 +245,10 @@ def test_every_payload_problem_is_reported_at_once() -> None:
 # Perform ------------------------------------------------------------------------------------
 
 
-def explode_on_boom(settings: Mapping[str, Any], payload: Mapping[str, Any]) -> HttpRequest:
-    if payload.get("event_name") == "Boom":
-        raise KeyError(f"no such key {settings['api_key'].get_secret_value()}")
+def explode_on_boom(settings: Any, payload: Any) -> HttpRequest:
+    """A perform with a bug: a ``KeyError`` quoting the key, for events named "Boom"."""
+    if payload.event_name == "Boom":
+        raise KeyError(f"no such key {settings.api_key.get_secret_value()}")
     return post_payload(settings, payload)
 
 
@@ -305,7 +312,7 @@ def test_the_operator_base_url_replaces_the_destinations() -> None:
 
 
 def test_a_body_that_is_not_json_is_an_invalid_request_even_in_a_dry_run() -> None:
-    def not_json(settings: Mapping[str, Any], payload: Mapping[str, Any]) -> HttpRequest:
+    def not_json(settings: Settings, payload: Payload) -> HttpRequest:
         return HttpRequest("POST", "/events", json={"ratio": float("nan")})
 
     destination = make_destination(actions={"send": make_action(perform=not_json)})
@@ -447,7 +454,7 @@ def test_subscriptions_and_mappings_are_compiled_once(monkeypatch: pytest.Monkey
 # Authentication test ------------------------------------------------------------------------
 
 
-def check_key(settings: Mapping[str, Any]) -> HttpRequest:
+def check_key(settings: Settings) -> HttpRequest:
     return HttpRequest("GET", "/me")
 
 

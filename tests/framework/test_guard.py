@@ -8,14 +8,21 @@ from __future__ import annotations
 import re
 import socket
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
 from typing import Any
 
 import pytest
 
-from framework import AuthenticationTest, DestinationRunner, HttpRequest, IntegrationError
+from framework import (
+    AuthenticationTest,
+    DestinationRunner,
+    HttpRequest,
+    IntegrationError,
+    Payload,
+    Settings,
+)
 from framework.engine.client import AiohttpTransport
 from framework.engine.loop import engine_loop
 from framework.guard import (
@@ -28,6 +35,7 @@ from framework.guard import (
     system_resolver,
 )
 from framework.http import prepare
+from framework.model import values_of
 from framework.results import Result
 from framework.testing import CapturingTransport, make_track_event
 from tests.framework.support import SETTINGS, make_action, make_destination
@@ -276,24 +284,25 @@ def test_prepare_refuses_other_schemes_even_with_a_base_url() -> None:
 # The runner ---------------------------------------------------------------------------------------
 
 
-def sending_to(url: str) -> Callable[[Mapping[str, Any], Mapping[str, Any]], HttpRequest]:
-    def perform(settings: Mapping[str, Any], payload: Mapping[str, Any]) -> HttpRequest:
-        return HttpRequest("POST", url, json=dict(payload))
+def sending_to(url: str) -> Callable[[Settings, Payload], HttpRequest]:
+    def perform(settings: Settings, payload: Payload) -> HttpRequest:
+        return HttpRequest("POST", url, json=values_of(payload))
 
     return perform
 
 
 def tenant_runner(url: str, **options: Any) -> DestinationRunner:
+    """A runner whose ``send`` posts to ``url``, refusing private targets (the runner's
+    default) unless ``options`` hold ``allow_private_targets=True``."""
     destination = make_destination(actions={"send": make_action(perform=sending_to(url))})
-    spec: dict[str, Any] = {"resolver": RESOLVER, "allow_private_targets": False, **options}
-    return DestinationRunner(destination, SETTINGS, **spec)
+    return DestinationRunner(destination, SETTINGS, **{"resolver": RESOLVER, **options})
 
 
 TRACK = make_track_event(userId="u-1")
 
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["send", "dry run"])
-def test_the_runner_refuses_a_private_tenant_url(dry_run: bool) -> None:
+def test_the_runner_refuses_a_private_tenant_url_by_default(dry_run: bool) -> None:
     transport = CapturingTransport()
     with tenant_runner("http://10.0.0.8/hook", transport=transport, dry_run=dry_run) as run:
         [result] = run.process(TRACK)
@@ -313,7 +322,6 @@ def test_the_operator_base_url_is_never_guarded() -> None:
         SETTINGS,
         transport=transport,
         base_url="http://127.0.0.1:9/sandbox",
-        allow_private_targets=False,
         resolver=RESOLVER,
     ) as run:
         [result] = run.process(TRACK)
@@ -321,13 +329,11 @@ def test_the_operator_base_url_is_never_guarded() -> None:
     assert str(transport.requests[0].url) == "http://127.0.0.1:9/sandbox/events"
 
 
-def test_the_authentication_test_is_guarded_too() -> None:
+def test_the_authentication_test_is_guarded_too_by_default() -> None:
     auth = AuthenticationTest(request=lambda settings: HttpRequest("GET", "http://[::1]/me"))
     transport = CapturingTransport()
     destination = make_destination(authentication=auth)
-    with DestinationRunner(
-        destination, SETTINGS, transport=transport, allow_private_targets=False
-    ) as run:
+    with DestinationRunner(destination, SETTINGS, transport=transport) as run:
         outcome = run.test_authentication()
     assert (outcome.ok, outcome.code) == (False, "UNSAFE_URL")
     assert outcome.message.startswith("refusing to send to '::1': it is a loopback address")
@@ -415,7 +421,7 @@ def redirecting_server() -> Iterator[tuple[str, list[str]]]:
             paths.append(self.path)
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(302)
-            self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/admin")
+            self.send_header("Location", f"http://{self.headers['Host']}/admin")
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -9,9 +9,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from destinations.perkville import destination as perkville
-from framework import Choice, Destination, Field, SettingsError
+from framework import Choice, Destination, FieldSpec, SettingsError
 from framework.json_schema import DIALECT, field_schema, payload_schema, settings_schema
 from framework.settings import validate_settings
+from framework.testing import make_test_destination
 from tests.framework.support import (
     SECRET,
     field,
@@ -21,9 +22,20 @@ from tests.framework.support import (
 
 TOY = make_destination()
 RICH = make_rich_destination()
+BOUNDED = make_test_destination(
+    slug="bounded",
+    settings={
+        "api_key": field(type="secret", required=True, min_length=8, max_length=64),
+        "batch_size": field(type="integer", minimum=1, maximum=1000, default=100),
+        "ratio": field(type="number", minimum=0, maximum=1),
+        "code": field(min_length=2, max_length=3),
+        "tags": field(multiple=True, max_length=5),
+    },
+)
 DESTINATIONS = [
     pytest.param(TOY, id="toy"),
     pytest.param(RICH, id="rich"),
+    pytest.param(BOUNDED, id="bounded"),
     pytest.param(perkville, id="perkville"),
 ]
 
@@ -43,7 +55,7 @@ def test_settings_schema_describes_the_destination() -> None:
     schema = settings_schema(TOY)
     assert schema["title"] == "Toy settings"
     assert schema["description"] == TOY.description
-    assert list(schema["properties"]) == list(TOY.settings)
+    assert list(schema["properties"]) == list(TOY.setting_fields)
     assert schema["required"] == ["api_key"], "a required setting with a default need not be given"
     assert schema["properties"]["api_key"] == {
         "title": "API key",
@@ -61,8 +73,9 @@ def test_settings_schema_describes_the_destination() -> None:
         "type": "boolean",
         "default": False,
         "x-group": "Advanced",
+        "x-widget": "checkbox",
     }
-    assert schema["x-order"] == list(TOY.settings)
+    assert schema["x-order"] == list(TOY.setting_fields)
 
 
 def test_payload_schema_describes_the_action_without_defaults() -> None:
@@ -87,7 +100,7 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
         pytest.param(
             field(label="L", description="D"),
             False,
-            {"title": "L", "description": "D", "type": "string"},
+            {"title": "L", "description": "D", "type": "string", "x-widget": "text"},
             id="string",
         ),
         pytest.param(
@@ -96,12 +109,45 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
             {"type": "string", "pattern": r"\S", "x-widget": "textarea"},
             id="required text is not blank",
         ),
-        pytest.param(field(type="integer"), False, {"type": "integer"}, id="integer"),
+        pytest.param(
+            field(type="integer"), False, {"type": "integer", "x-widget": "number"}, id="integer"
+        ),
         pytest.param(
             field(type="datetime"),
             False,
-            {"type": "string", "format": "date-time"},
-            id="datetime",
+            {
+                "type": "string",
+                "format": "date-time",
+                "x-widget": "text",
+                "x-placeholder": "2026-01-31T09:00:00Z",
+            },
+            id="datetime: the type's example input",
+        ),
+        pytest.param(
+            field(type="datetime", placeholder="When"),
+            False,
+            {"type": "string", "format": "date-time", "x-widget": "text", "x-placeholder": "When"},
+            id="the field's placeholder over the type's",
+        ),
+        pytest.param(
+            field(format="date-time"),
+            False,
+            {
+                "type": "string",
+                "format": "date-time",
+                "x-widget": "text",
+                "x-placeholder": "2026-01-31T09:00:00Z",
+            },
+            id="date-time format",
+        ),
+        pytest.param(
+            field(format="date"),
+            False,
+            {"type": "string", "format": "date", "x-widget": "date"},
+            id="date: the format's widget",
+        ),
+        pytest.param(
+            field(type="boolean"), False, {"type": "boolean", "x-widget": "checkbox"}, id="boolean"
         ),
         pytest.param(
             field(type="secret"),
@@ -110,36 +156,57 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
             id="secret",
         ),
         pytest.param(
-            field(format="uuid"), False, {"type": "string", "format": "uuid"}, id="format"
+            field(format="uuid"),
+            False,
+            {"type": "string", "format": "uuid", "x-widget": "text"},
+            id="format",
         ),
         pytest.param(
             field(type="number", choices=[Choice(0.5, "Half"), Choice(1, "All")]),
             False,
-            {"type": "number", "enum": [0.5, 1], "x-enum-labels": ["Half", "All"]},
+            {
+                "type": "number",
+                "enum": [0.5, 1],
+                "x-enum-labels": ["Half", "All"],
+                "x-widget": "select",
+            },
             id="number choices",
         ),
         pytest.param(
             field(format="email", multiple=True),
             False,
-            {"type": "array", "items": {"type": "string", "format": "email"}},
+            {
+                "type": "array",
+                "items": {"type": "string", "format": "email", "x-widget": "text"},
+                "x-widget": "list",
+            },
             id="multiple",
         ),
         pytest.param(
             field(multiple=True, required=True),
             False,
-            {"type": "array", "items": {"type": "string"}},
+            {"type": "array", "items": {"type": "string", "x-widget": "text"}, "x-widget": "list"},
             id="required multiple: the items are not checked for blanks",
         ),
         pytest.param(
             field(type="integer", allow_null=True),
             False,
-            {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+            {"anyOf": [{"type": "integer", "x-widget": "number"}, {"type": "null"}]},
             id="nullable",
         ),
         pytest.param(
             field(type="boolean", multiple=True, allow_null=True),
             False,
-            {"anyOf": [{"type": "array", "items": {"type": "boolean"}}, {"type": "null"}]},
+            {
+                "anyOf": [
+                    {
+                        "type": "array",
+                        "items": {"type": "boolean", "x-widget": "checkbox"},
+                        "x-widget": "list",
+                    },
+                    {"type": "null"},
+                ]
+            },
             id="nullable list",
         ),
         pytest.param(
@@ -147,13 +214,23 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
             False,
             {
                 "type": "object",
-                "additionalProperties": {"type": "number"},
+                "additionalProperties": {"type": "number", "x-widget": "number"},
                 "x-widget": "keyvalue",
             },
             id="text-map",
         ),
         pytest.param(
             field(type="object"), False, {"type": "object", "x-widget": "json"}, id="any object"
+        ),
+        pytest.param(
+            field(type="object", values="text"),
+            False,
+            {
+                "type": "object",
+                "additionalProperties": {"type": "string", "x-widget": "textarea"},
+                "x-widget": "keyvalue",
+            },
+            id="text-map of text",
         ),
         pytest.param(
             field(
@@ -172,37 +249,83 @@ def test_payload_schema_of_an_unknown_action_is_a_key_error() -> None:
                         "description": "C",
                         "type": "string",
                         "pattern": r"\S",
+                        "x-widget": "text",
                     },
-                    "zip": {"title": "ZIP", "description": "Z", "type": "integer"},
+                    "zip": {
+                        "title": "ZIP",
+                        "description": "Z",
+                        "type": "integer",
+                        "x-widget": "number",
+                    },
                 },
                 "additionalProperties": False,
                 "required": ["city"],
                 "x-order": ["city", "zip"],
+                "x-widget": "fieldset",
             },
             id="nested properties: defaults apply to top-level settings only",
         ),
         pytest.param(
             field(type="integer", default=3),
             True,
-            {"type": "integer", "default": 3, "x-group": "Advanced"},
+            {"type": "integer", "default": 3, "x-group": "Advanced", "x-widget": "number"},
             id="an optional setting with a default is advanced",
         ),
         pytest.param(
             field(type="integer", required=True, default=3),
             True,
-            {"type": "integer", "default": 3},
+            {"type": "integer", "default": 3, "x-widget": "number"},
             id="a required setting with a default is not advanced",
         ),
         pytest.param(
             field(placeholder="e.g. 42"),
             False,
-            {"type": "string", "x-placeholder": "e.g. 42"},
+            {"type": "string", "x-placeholder": "e.g. 42", "x-widget": "text"},
             id="placeholder",
         ),
-        pytest.param(field(type="integer", default=3), False, {"type": "integer"}, id="no default"),
+        pytest.param(
+            field(type="integer", default=3),
+            False,
+            {"type": "integer", "x-widget": "number"},
+            id="no default",
+        ),
+        pytest.param(
+            field(type="integer", minimum=1, maximum=1000),
+            False,
+            {"type": "integer", "minimum": 1, "maximum": 1000, "x-widget": "number"},
+            id="range",
+        ),
+        pytest.param(
+            field(type="number", minimum=0.5),
+            False,
+            {"type": "number", "minimum": 0.5, "x-widget": "number"},
+            id="lower bound only",
+        ),
+        pytest.param(
+            field(type="text", min_length=2, max_length=280),
+            False,
+            {"type": "string", "minLength": 2, "maxLength": 280, "x-widget": "textarea"},
+            id="length",
+        ),
+        pytest.param(
+            field(multiple=True, max_length=5),
+            False,
+            {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 5, "x-widget": "text"},
+                "x-widget": "list",
+            },
+            id="bounds on each item of a list",
+        ),
+        pytest.param(
+            field(type="secret", min_length=8),
+            False,
+            {"type": "string", "writeOnly": True, "minLength": 8, "x-widget": "password"},
+            id="secret length",
+        ),
     ],
 )
-def test_field_schema(spec: Field, with_defaults: bool, expected: dict[str, Any]) -> None:
+def test_field_schema(spec: FieldSpec, with_defaults: bool, expected: dict[str, Any]) -> None:
     schema = field_schema(spec, with_defaults=with_defaults)
     assert schema.pop("title") == spec.label
     assert schema.pop("description") == spec.description
@@ -298,6 +421,27 @@ PERKVILLE_DOCUMENTS = [
 ]
 
 
+BOUNDED_VALID = {"api_key": SECRET}
+BOUNDED_DOCUMENTS = [
+    pytest.param(BOUNDED_VALID, id="defaults"),
+    pytest.param(
+        {**BOUNDED_VALID, "batch_size": 1, "ratio": 0, "code": "ab", "tags": ["abcde"]},
+        id="every lower or upper bound met",
+    ),
+    pytest.param({**BOUNDED_VALID, "batch_size": 1000, "ratio": 1}, id="upper bounds met"),
+    pytest.param({**BOUNDED_VALID, "batch_size": 0}, id="integer below"),
+    pytest.param({**BOUNDED_VALID, "batch_size": 1001}, id="integer above"),
+    pytest.param({**BOUNDED_VALID, "ratio": -0.5}, id="number below"),
+    pytest.param({**BOUNDED_VALID, "ratio": 1.01}, id="number above"),
+    pytest.param({**BOUNDED_VALID, "code": "a"}, id="too short"),
+    pytest.param({**BOUNDED_VALID, "code": "abcd"}, id="too long"),
+    pytest.param({**BOUNDED_VALID, "code": "\u00e9\u00e9\u00e9"}, id="characters, not bytes"),
+    pytest.param({**BOUNDED_VALID, "tags": ["ok", "too long"]}, id="an item too long"),
+    pytest.param({"api_key": "short"}, id="secret too short"),
+    pytest.param({"api_key": "k" * 65}, id="secret too long"),
+]
+
+
 def agree(destination: Destination, document: dict[str, Any]) -> tuple[bool, bool]:
     """Whether the schema accepts ``document``, and whether the validator does."""
     schema_ok = Draft202012Validator(settings_schema(destination)).is_valid(document)
@@ -320,7 +464,18 @@ def test_schema_and_validator_agree_on_perkville_settings(document: dict[str, An
     assert schema_ok == validator_ok
 
 
+@pytest.mark.parametrize("document", BOUNDED_DOCUMENTS)
+def test_schema_and_validator_agree_on_bounds(document: dict[str, Any]) -> None:
+    schema_ok, validator_ok = agree(BOUNDED, document)
+    assert schema_ok == validator_ok
+
+
 def test_the_agreement_tables_hold_both_valid_and_invalid_documents() -> None:
-    for destination, table in ((RICH, RICH_DOCUMENTS), (perkville, PERKVILLE_DOCUMENTS)):
+    tables = (
+        (RICH, RICH_DOCUMENTS),
+        (perkville, PERKVILLE_DOCUMENTS),
+        (BOUNDED, BOUNDED_DOCUMENTS),
+    )
+    for destination, table in tables:
         outcomes = {agree(destination, cast(dict[str, Any], p.values[0]))[1] for p in table}
         assert outcomes == {True, False}

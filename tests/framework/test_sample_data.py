@@ -12,12 +12,11 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from framework import Choice, Destination, Field
+from framework import Choice, Destination, FieldSpec
 from framework.mapping import compile_mapping, first_of, path
 from framework.sample_data import (
     LIST_LENGTH,
@@ -26,8 +25,6 @@ from framework.sample_data import (
     SampleError,
     base_event,
     build_sample,
-    destination_modules,
-    find_sample_overrides,
     round_trip_problems,
     sample_settings,
     sample_value,
@@ -43,11 +40,11 @@ ISO_4217 = {"USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "SEK", "NOK", "BRL"
 SEEDS = [f"toy/send/{index}" for index in range(25)]
 
 
-def field(**overrides: Any) -> Field:
-    return Field(**{"label": "A field", "description": "For tests.", **overrides})
+def field(**overrides: Any) -> FieldSpec:
+    return FieldSpec(**{"label": "A field", "description": "For tests.", **overrides})
 
 
-KINDS: dict[str, Field] = {
+KINDS: dict[str, FieldSpec] = {
     "email": field(format="email"),
     "contact": field(format="email", type="text"),
     "homepage": field(format="uri"),
@@ -222,6 +219,37 @@ def test_maps_have_values_of_the_declared_type() -> None:
     assert all(isinstance(value, str) for value in extra.values())
 
 
+BOUNDED: dict[str, FieldSpec] = {
+    "floor": field(type="integer", minimum=2000),
+    "ceiling": field(type="integer", maximum=-5),
+    "share": field(type="number", minimum=0, maximum=1),
+    "narrow": field(type="number", minimum=0.001, maximum=0.002),
+    "code": field(max_length=3),
+    "essay": field(type="text", min_length=80),
+    "key": field(type="secret", min_length=40, max_length=50),
+    "words": field(multiple=True, max_length=4),
+}
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["settings", "payload"])
+def test_values_fit_the_bounds(strict: bool) -> None:
+    validator = FieldsValidator(BOUNDED, strict=strict, defaults=False)
+    for seed in SEEDS:
+        values = {name: sample_value(spec, f"{seed}/{name}") for name, spec in BOUNDED.items()}
+        assert validator.validate(values)[1] == []
+    assert sample_value(BOUNDED["narrow"], "toy/send/narrow") == 0.001, "no two decimals fit"
+
+
+def test_a_value_within_the_bounds_is_the_unbounded_one() -> None:
+    """Bounds change only the values that break them: snapshots of fields that get bounds
+    stay the same when their values already fit."""
+    for seed in SEEDS:
+        assert sample_value(field(type="integer", minimum=1, maximum=1000), seed) == sample_value(
+            field(type="integer"), seed
+        )
+        assert sample_value(field(max_length=100), seed) == sample_value(field(), seed)
+
+
 # --- settings -----------------------------------------------------------------------------
 
 RICH_SETTINGS = {
@@ -296,11 +324,11 @@ def test_set_path_at_the_root_merges_an_object() -> None:
         set_path(event, "$", "text")
 
 
-def toy(fields: dict[str, Field], **overrides: Any) -> Destination:
+def toy(fields: dict[str, FieldSpec], **overrides: Any) -> Destination:
     return make_test_destination(fields=fields, **overrides)
 
 
-PATH_FORMS: dict[str, Field] = {
+PATH_FORMS: dict[str, FieldSpec] = {
     "user_id": field(required=True, default=path("$.userId")),
     "dotted": field(required=True, default=path("properties.plan")),
     "indexed": field(type="number", required=True, default=path("$.properties.items[1].price")),
@@ -440,7 +468,7 @@ def test_round_trip_problems_name_the_field_and_where_it_was_put() -> None:
 
 # --- running a generated sample -----------------------------------------------------------
 
-TOY_FIELDS: dict[str, Field] = {
+TOY_FIELDS: dict[str, FieldSpec] = {
     "user_id": field(required=True, default=path("$.userId")),
     "email": field(format="email", required=True, default=first_of("$.email", "$.traits.email")),
     "plan": field(choices=[Choice("free", "Free"), Choice("pro", "Pro")], default=path("plan")),
@@ -489,7 +517,7 @@ def test_a_hook_changes_settings_values_and_the_event() -> None:
         event = {**sample.event, "event": "Signed Up"}
         return replace(sample, values=values, event=event, settings={"api_key": "k"})
 
-    sample = build_sample(destination, "send", "all", overrides=hook)
+    sample = build_sample(replace(destination, sample=hook), "send", "all")
     assert [(s.destination, s.action, s.variant) for s in seen] == [("test", "send", "all")]
     assert seen[0].event == base_event()
     assert sample.settings == {"api_key": "k"}
@@ -502,61 +530,21 @@ def test_a_hook_changes_settings_values_and_the_event() -> None:
 def test_a_hook_must_return_a_sample_and_known_fields() -> None:
     destination = toy(TOY_FIELDS)
     with pytest.raises(SampleError, match="not a Sample"):
-        build_sample(destination, "send", "all", overrides=lambda sample: None)  # type: ignore[arg-type,return-value]
+        build_sample(replace(destination, sample=lambda sample: None), "send", "all")
+    unknown = replace(destination, sample=lambda sample: replace(sample, values={"nope": 1}))
     with pytest.raises(SampleError, match="no field 'nope'"):
-        build_sample(
-            destination,
-            "send",
-            "all",
-            overrides=lambda sample: replace(sample, values={"nope": 1}),
-        )
-
-
-def _module(monkeypatch: pytest.MonkeyPatch, name: str, **attributes: Any) -> ModuleType:
-    module = ModuleType(name)
-    for key, value in attributes.items():
-        setattr(module, key, value)
-    monkeypatch.setitem(sys.modules, name, module)
-    return module
-
-
-def _keep(sample: Sample) -> Sample:
-    return sample
-
-
-def test_the_hook_is_found_next_to_the_destination(monkeypatch: pytest.MonkeyPatch) -> None:
-    destination = toy(TOY_FIELDS)
-    assert find_sample_overrides(destination) is None
-    home = _module(monkeypatch, "toy_home", destination=destination, sample_overrides=_keep)
-    _module(monkeypatch, "toy_tests", imported=destination)  # holds it, defines no hook
-    assert [module.__name__ for module in destination_modules(destination)] == [
-        "toy_home",
-        "toy_tests",
-    ]
-    assert find_sample_overrides(destination) is _keep
-    monkeypatch.setattr(home, "sample_overrides", "not callable")
-    with pytest.raises(SampleError, match=r"toy_home\.sample_overrides must be callable"):
-        find_sample_overrides(destination)
-
-
-def test_two_different_hooks_are_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    destination = toy(TOY_FIELDS)
-    _module(monkeypatch, "toy_one", destination=destination, sample_overrides=_keep)
-    _module(monkeypatch, "toy_two", destination=destination, sample_overrides=lambda s: s)
-    with pytest.raises(SampleError, match="several modules define sample_overrides"):
-        find_sample_overrides(destination)
+        build_sample(unknown, "send", "all")
 
 
 def test_perkville_needs_its_hook_for_the_allowlist() -> None:
     from destinations import perkville  # noqa: PLC0415
 
-    assert find_sample_overrides(perkville.destination) is perkville.sample_overrides
-    bare = build_sample(perkville.destination, "award_points", "all")
-    run = run_action(perkville.destination, "award_points", bare.event, bare.settings)
+    assert perkville.destination.sample is perkville.sample_overrides
+    without_hook = replace(perkville.destination, sample=None)
+    bare = build_sample(without_hook, "award_points", "all")
+    run = run_action(without_hook, "award_points", bare.event, bare.settings)
     assert run.result.error is not None
     assert run.result.error.code == "EVENT_NOT_ALLOWLISTED"
-    hooked = build_sample(
-        perkville.destination, "award_points", "all", overrides=perkville.sample_overrides
-    )
+    hooked = build_sample(perkville.destination, "award_points", "all")
     assert hooked.settings["event_to_perk_map"] == {hooked.expected["event_name"]: "123456"}
     assert isinstance(hooked, ActionSample)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from framework import DestinationRunner, HttpRequest, RetryPolicy
+from framework import DestinationRunner, HttpRequest, Payload, RetryPolicy, Settings
 from framework.engine.loop import engine_loop
 from framework.http import RequestClient, prepare
+from framework.model import values_of
 from framework.testing import CapturingTransport, make_track_event, recording_sleep, replies, reply
 from tests.framework.support import SECRET, SETTINGS, make_action, make_destination
 
@@ -67,9 +67,9 @@ def test_signed_headers_win_over_every_other_header() -> None:
     assert prepared.headers["X-Other"] == "kept"
 
 
-def signed_post(settings: Mapping[str, Any], payload: Mapping[str, Any]) -> HttpRequest:
+def signed_post(settings: Settings, payload: Payload) -> HttpRequest:
     return HttpRequest(
-        "POST", "/events", json=dict(payload), sign=lambda body: {"X-Sig": hmac_hex(body)}
+        "POST", "/events", json=values_of(payload), sign=lambda body: {"X-Sig": hmac_hex(body)}
     )
 
 

@@ -1,30 +1,46 @@
 """Skipped results say why: no subscription matched (with the reason a destination declares
-for the event's type), or the action's precheck declined the event. Presets off by default.
+for the event's type), or the action's check declined the event; where the check runs among
+the conversion problems. Presets off by default.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from framework import DefinitionError, DestinationRunner, HttpRequest, Preset, Result
+from framework import (
+    DefinitionError,
+    DestinationRunner,
+    HttpRequest,
+    IntegrationError,
+    Payload,
+    Preset,
+    Result,
+    Settings,
+)
 from framework.execute import presets_as_subscriptions
+from framework.model import values_of
 from framework.testing import CapturingTransport, make_identify_event, make_track_event
 from tests.framework.support import SECRET, SETTINGS, make_action, make_destination
 
 IDENTIFY_REASON = "Toy takes track events; identify calls go to the optional Greet action"
 
 
-def decline_without_amount(settings: Mapping[str, Any], resolved: Mapping[str, Any]) -> str | None:
-    """A precheck: no amount, nothing to send."""
-    return None if "amount" in resolved else "amount: none, so there is nothing to send"
+def decline_without_amount(settings: Settings, payload: Any) -> str | None:
+    """A check: no amount, nothing to send."""
+    return None if payload.amount is not None else "amount: none, so there is nothing to send"
 
 
-def post_batch(settings: Mapping[str, Any], payloads: list[Mapping[str, Any]]) -> HttpRequest:
-    return HttpRequest("POST", "/events/batch", json={"batch": [dict(p) for p in payloads]})
+def post_batch(settings: Settings, payloads: list[Payload]) -> HttpRequest:
+    return HttpRequest("POST", "/events/batch", json={"batch": [values_of(p) for p in payloads]})
+
+
+def batching(batch: bool) -> dict[str, Any]:
+    """``Action`` arguments: ``perform_batch`` when ``batch``, else none."""
+    return {"perform_batch": post_batch} if batch else {}
 
 
 def process(destination: Any, events: list[object], *, batch: bool = False) -> list[Result]:
@@ -88,10 +104,8 @@ def test_declared_reasons_are_checked_when_the_destination_is_built(
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["perform", "perform_batch"])
-def test_a_precheck_reason_skips_the_event_and_sends_nothing_for_it(batch: bool) -> None:
-    action = make_action(
-        precheck=decline_without_amount, **({"perform_batch": post_batch} if batch else {})
-    )
+def test_a_check_reason_skips_the_event_and_sends_nothing_for_it(batch: bool) -> None:
+    action = make_action(check=decline_without_amount, **batching(batch))
     destination = make_destination(actions={"send": action})
     events: list[object] = [
         make_track_event(messageId="m-1"),
@@ -111,15 +125,117 @@ def test_a_precheck_reason_skips_the_event_and_sends_nothing_for_it(batch: bool)
     assert (sent["batch"][0] if batch else sent)["amount"] == 3
 
 
-def test_a_precheck_reason_is_redacted() -> None:
-    def leaky(settings: Mapping[str, Any], resolved: Mapping[str, Any]) -> str:
-        return f"declined with {settings['api_key'].get_secret_value()}"
+def test_a_check_reason_is_redacted() -> None:
+    def leaky(settings: Any, payload: Payload) -> str:
+        return f"declined with {settings.api_key.get_secret_value()}"
 
-    destination = make_destination(actions={"send": make_action(precheck=leaky)})
+    destination = make_destination(actions={"send": make_action(check=leaky)})
     [result] = process(destination, [make_track_event()])
     assert result.status == "skipped"
     assert result.reason is not None
     assert SECRET not in result.reason
+
+
+# The check's place: after conversion, before the conversion problems are reported -----------
+
+ALLOWLIST = ("Order Completed",)
+BAD_EMAIL = {"email": "not-an-email"}
+EMAIL_PROBLEM = (
+    "email: expected an email address (mapped from $.properties.email, $.context.traits.email)"
+)
+
+
+def refuse_unlisted(settings: Settings, payload: Any) -> str | None:
+    """A check reading only ``event_name``: an allowlist, refusing the other events."""
+    if payload.event_name not in ALLOWLIST:
+        raise IntegrationError("event_name: not in the allowlist", code="EVENT_NOT_ALLOWLISTED")
+    return None
+
+
+def skip_unlisted(settings: Settings, payload: Any) -> str | None:
+    """A check reading only ``event_name``: an allowlist, skipping the other events."""
+    return None if payload.event_name in ALLOWLIST else "event_name: not in the allowlist"
+
+
+def outcomes(results: list[Result]) -> list[tuple[Any, ...]]:
+    """Each result's message id, status, error code and error message or skip reason."""
+    return [
+        (
+            r.message_id,
+            r.status,
+            r.error.code if r.error else None,
+            r.error.message if r.error else r.reason,
+        )
+        for r in results
+    ]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["process", "process_batch"])
+@pytest.mark.parametrize(
+    ("check", "unlisted"),
+    [
+        pytest.param(
+            refuse_unlisted,
+            ("failed", "EVENT_NOT_ALLOWLISTED", "event_name: not in the allowlist"),
+            id="refused",
+        ),
+        pytest.param(
+            skip_unlisted, ("skipped", None, "event_name: not in the allowlist"), id="skipped"
+        ),
+    ],
+)
+def test_a_check_reading_converted_fields_decides_before_another_fields_problem(
+    batch: bool, check: Any, unlisted: tuple[Any, ...]
+) -> None:
+    destination = make_destination(actions={"send": make_action(check=check, **batching(batch))})
+    events: list[object] = [
+        make_track_event("Signed Up", messageId="m-1", properties=BAD_EMAIL),
+        make_track_event("Order Completed", messageId="m-2", properties=BAD_EMAIL),
+    ]
+    assert outcomes(process(destination, events, batch=batch)) == [
+        ("m-1", *unlisted),
+        ("m-2", "failed", "PAYLOAD_VALIDATION_FAILED", EMAIL_PROBLEM),
+    ]
+
+
+def skip_after_reading(name: str) -> Callable[[Settings, Any], str | None]:
+    """A check that reads the field ``name``, then skips the event."""
+
+    def check(settings: Settings, payload: Any) -> str | None:
+        getattr(payload, name)
+        return f"{name}: read"
+
+    return check
+
+
+@pytest.mark.parametrize(
+    ("name", "bad", "problem"),
+    [
+        pytest.param(
+            "email",
+            make_track_event(messageId="m-bad", properties=BAD_EMAIL),
+            EMAIL_PROBLEM,
+            id="an optional field of the wrong format",
+        ),
+        pytest.param(
+            "user_id",
+            make_track_event(messageId="m-bad", userId="  "),
+            "user_id: must not be empty (mapped from $.userId)",
+            id="a required field left blank",
+        ),
+    ],
+)
+@pytest.mark.parametrize("batch", [False, True], ids=["process", "process_batch"])
+def test_a_check_reading_a_field_that_did_not_convert_ends_with_the_conversion_problems(
+    batch: bool, name: str, bad: dict[str, Any], problem: str
+) -> None:
+    action = make_action(check=skip_after_reading(name), **batching(batch))
+    destination = make_destination(actions={"send": action})
+    good = make_track_event(messageId="m-good", properties={"email": "ann@example.com"})
+    assert outcomes(process(destination, [bad, good], batch=batch)) == [
+        ("m-bad", "failed", "PAYLOAD_VALIDATION_FAILED", problem),
+        ("m-good", "skipped", None, f"{name}: read"),
+    ]
 
 
 # Presets off by default ---------------------------------------------------------------------

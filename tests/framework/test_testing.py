@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
-import httpx
+from dataclasses import replace
 
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from framework import Field, FieldSpec, Payload, Settings
+from framework.mapping import path
+from framework.model import Model, fields_of
 from framework.testing import (
     TEST_BASE_URL,
     CapturingTransport,
     make_test_destination,
     make_track_event,
+    model_from_fields,
     replies,
     reply,
     run_action,
     run_events,
 )
+from tests.framework.support import ACTION_FIELDS, RICH_SETTINGS_FIELDS, SETTINGS_FIELDS
 
 SETTINGS = {"api_key": "k-123456"}
 
 
+class Signup(Payload):
+    email: str = Field(
+        label="Email", description="Who.", format="email", default=path("$.properties.email")
+    )
+    plan: str | None = Field(label="Plan", description="Which.", default=path("$.properties.plan"))
+
+
+class AcmeSettings(Settings):
+    token: SecretStr = Field(label="Token", description="The API token.")
+
+
 def test_the_test_destination_posts_its_payload_and_redacts_the_key() -> None:
     destination = make_test_destination(
-        extend_request=lambda s: {"Authorization": f"Bearer {s['api_key'].get_secret_value()}"}
+        extend_request=lambda s: {"Authorization": f"Bearer {s.api_key.get_secret_value()}"}
     )
     run = run_action(destination, "send", make_track_event(userId="u-1"), SETTINGS)
     assert run.result.status == "delivered"
@@ -29,6 +49,39 @@ def test_the_test_destination_posts_its_payload_and_redacts_the_key() -> None:
     assert sent["json"] == {"user_id": "u-1"}
     assert sent["headers"]["authorization"] == "Bearer [REDACTED]"
     assert run.transport.requests[0].headers["authorization"] == "Bearer k-123456"
+
+
+def test_the_test_destination_takes_an_authors_classes() -> None:
+    destination = make_test_destination(
+        fields=Signup,
+        settings=AcmeSettings,
+        extend_request=lambda s: {"Authorization": f"Bearer {s.token.get_secret_value()}"},
+    )
+    assert (destination.actions["send"].payload, destination.settings) == (Signup, AcmeSettings)
+    event = make_track_event(properties={"email": "ann@example.com"})
+    run = run_action(destination, "send", event, {"token": "t-987654"})
+    [sent] = run.sent()
+    assert sent["json"] == {"email": "ann@example.com"}, "an absent optional field is left out"
+    assert sent["headers"]["authorization"] == "Bearer [REDACTED]"
+
+
+@pytest.mark.parametrize(
+    ("base", "fields"),
+    [
+        pytest.param(Payload, ACTION_FIELDS, id="action fields"),
+        pytest.param(Settings, SETTINGS_FIELDS, id="settings"),
+        pytest.param(Settings, RICH_SETTINGS_FIELDS, id="settings of every kind"),
+    ],
+)
+def test_a_class_built_from_field_specs_declares_those_fields(
+    base: type[Model], fields: dict[str, FieldSpec]
+) -> None:
+    model = model_from_fields(base, fields, "Built")
+    assert issubclass(model, base)
+    declared = fields_of(model)
+    assert {name: replace(spec, model=None) for name, spec in declared.items()} == fields
+    nested = [name for name, spec in declared.items() if spec.model is not None]
+    assert nested == [name for name, spec in fields.items() if spec.properties is not None]
 
 
 def test_replies_answer_in_order_and_the_last_repeats() -> None:

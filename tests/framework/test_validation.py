@@ -1,4 +1,5 @@
-"""FieldsValidator: one table per field type and rule, lax (payloads) and strict (settings)."""
+"""FieldsValidator: one table per field type and rule, lax (payloads) and strict (settings);
+bounds; the values that did convert come back beside the problems."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from framework import Choice, Field
+from framework import Choice, FieldSpec
 from framework.validation import FieldsValidator
 from tests.framework.support import SECRET, field
 
@@ -23,20 +24,22 @@ ADDRESS = field(
 REGIONS = [Choice("us", "US"), Choice("eu", "EU")]
 
 
-def check(spec: Field, value: Any, *, strict: bool) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def check(
+    spec: FieldSpec, value: Any, *, strict: bool
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Validate ``{"f": value}`` against one field ``f``."""
     return FieldsValidator({"f": spec}, strict=strict, defaults=False).validate({"f": value})
 
 
-def accepted(spec: Field, value: Any, *, strict: bool) -> Any:
+def accepted(spec: FieldSpec, value: Any, *, strict: bool) -> Any:
     values, problems = check(spec, value, strict=strict)
     assert problems == []
     return values["f"]
 
 
-def refused(spec: Field, value: Any, *, strict: bool) -> list[tuple[str, str]]:
+def refused(spec: FieldSpec, value: Any, *, strict: bool) -> list[tuple[str, str]]:
     values, problems = check(spec, value, strict=strict)
-    assert values == {}
+    assert values == {}, "a field with a problem has no value"
     assert problems
     return problems
 
@@ -132,7 +135,7 @@ ACCEPTED = [
 
 
 @pytest.mark.parametrize(("spec", "value", "strict", "expected"), ACCEPTED)
-def test_accepted_values(spec: Field, value: Any, strict: bool, expected: Any) -> None:
+def test_accepted_values(spec: FieldSpec, value: Any, strict: bool, expected: Any) -> None:
     got = accepted(spec, value, strict=strict)
     assert got == expected
     assert type(got) is type(expected)
@@ -252,7 +255,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("spec", "value", "strict", "reason"), REFUSED)
 def test_refused_values_name_the_field_and_the_reason(
-    spec: Field, value: Any, strict: bool, reason: str
+    spec: FieldSpec, value: Any, strict: bool, reason: str
 ) -> None:
     [(location, why)] = refused(spec, value, strict=strict)
     assert location == "f"
@@ -320,7 +323,7 @@ def test_refused_values_name_the_field_and_the_reason(
     ],
 )
 def test_nested_problems_name_the_nested_path(
-    spec: Field, value: Any, strict: bool, problems: list[tuple[str, str]]
+    spec: FieldSpec, value: Any, strict: bool, problems: list[tuple[str, str]]
 ) -> None:
     assert refused(spec, value, strict=strict) == problems
 
@@ -344,13 +347,23 @@ FIELDS = {
             [],
             id="required given",
         ),
-        pytest.param({"key": "k"}, {}, [("name", "is required")], id="required missing"),
-        pytest.param({"name": None, "key": "k"}, {}, [("name", "is required")], id="required null"),
         pytest.param(
-            {"name": " \t", "key": "k"}, {}, [("name", "must not be empty")], id="required blank"
+            {"key": "k"}, {"key": SecretStr("k")}, [("name", "is required")], id="required missing"
         ),
         pytest.param(
-            {"name": "Ann", "key": ""}, {}, [("key", "must not be empty")], id="blank secret"
+            {"name": None, "key": "k"},
+            {"key": SecretStr("k")},
+            [("name", "is required")],
+            id="required null",
+        ),
+        pytest.param(
+            {"name": " \t", "key": "k"},
+            {"key": SecretStr("k")},
+            [("name", "must not be empty")],
+            id="required blank",
+        ),
+        pytest.param(
+            {"name": "Ann", "key": ""}, {"name": "Ann"}, [("key", "must not be empty")], id="blank"
         ),
         pytest.param(
             {"name": "Ann", "key": "k", "nickname": None},
@@ -372,7 +385,7 @@ FIELDS = {
         ),
         pytest.param(
             {"name": "Ann", "key": "k", "shoe_size": 42},
-            {},
+            {"name": "Ann", "key": SecretStr("k")},
             [("shoe_size", "is not a known field")],
             id="unknown key",
         ),
@@ -429,6 +442,13 @@ DEFAULTED = {
         ),
         pytest.param(False, {}, {}, [("region", "is required")], id="not applied without defaults"),
         pytest.param(
+            True,
+            {"retries": "3"},
+            {"region": "us", "tags": ["a"]},
+            [("retries", "expected a number, got string")],
+            id="a bad value: the defaults of the others still come back",
+        ),
+        pytest.param(
             False, {"region": "eu"}, {"region": "eu"}, [], id="only given values without defaults"
         ),
     ],
@@ -440,7 +460,7 @@ def test_defaults_apply_only_when_asked(
     problems: list[tuple[str, str]],
 ) -> None:
     validator = FieldsValidator(DEFAULTED, strict=True, defaults=defaults)
-    assert validator.validate(values) == (expected if not problems else {}, problems)
+    assert validator.validate(values) == (expected, problems)
 
 
 def test_validated_defaults_are_copies() -> None:
@@ -473,12 +493,163 @@ def test_validated_defaults_are_copies() -> None:
         pytest.param(ADDRESS, {"city": "x", "zip": SECRET}, LAX, id="nested"),
         pytest.param(field(type="object", values="number"), {"k": SECRET}, LAX, id="text-map"),
         pytest.param(ADDRESS, SECRET, LAX, id="object"),
+        pytest.param(field(max_length=3), SECRET, LAX, id="too long"),
+        pytest.param(field(type="secret", min_length=64), SECRET, STRICT, id="secret too short"),
+        pytest.param(
+            field(type="object", values="string", max_length=2), {"k": SECRET}, LAX, id="map"
+        ),
     ],
 )
-def test_messages_never_contain_the_input(spec: Field, value: Any, strict: bool) -> None:
+def test_messages_never_contain_the_input(spec: FieldSpec, value: Any, strict: bool) -> None:
     fields = {"f": spec, "other": field(type="integer")}
     validator = FieldsValidator(fields, strict=strict, defaults=False)
     got, problems = validator.validate({"f": value, "other": "not a number"})
-    assert got == {}
+    assert "other" not in got
     assert problems, "the bad 'other' value is always reported"
     assert SECRET not in repr(problems)
+
+
+def test_a_number_out_of_bounds_is_not_echoed() -> None:
+    [(_, reason)] = refused(field(type="integer", maximum=1000), 987654321, strict=STRICT)
+    assert reason == "must be at most 1000"
+    assert "987654321" not in reason
+
+
+# Bounds ----------------------------------------------------------------------------------------
+
+BOUNDED = [
+    # (spec, value, strict, the problem or None when accepted)
+    pytest.param(field(type="integer", minimum=1, maximum=1000), 1, STRICT, None, id="min"),
+    pytest.param(field(type="integer", minimum=1, maximum=1000), 1000, STRICT, None, id="max"),
+    pytest.param(
+        field(type="integer", minimum=1, maximum=1000),
+        1001,
+        STRICT,
+        "must be at most 1000",
+        id="above",
+    ),
+    pytest.param(
+        field(type="integer", minimum=1, maximum=1000), 0, STRICT, "must be at least 1", id="below"
+    ),
+    pytest.param(
+        field(type="integer", minimum=1), "0", LAX, "must be at least 1", id="after conversion"
+    ),
+    pytest.param(field(type="number", minimum=0.5), 0.5, STRICT, None, id="fraction bound"),
+    pytest.param(
+        field(type="number", minimum=0.5), 0.25, STRICT, "must be at least 0.5", id="fraction"
+    ),
+    pytest.param(
+        field(type="number", maximum=2.0), 2.5, STRICT, "must be at most 2", id="whole float"
+    ),
+    pytest.param(
+        field(type="number", maximum=10), "1" + "0" * 4000, LAX, "must be at most 10", id="huge"
+    ),
+    pytest.param(field(min_length=2, max_length=3), "abc", STRICT, None, id="length at max"),
+    pytest.param(
+        field(max_length=3), "abcd", STRICT, "must be at most 3 characters", id="too long"
+    ),
+    pytest.param(
+        field(min_length=1), "", STRICT, "must be at least 1 character", id="one character"
+    ),
+    pytest.param(field(max_length=2), "éé", STRICT, None, id="characters, not bytes"),
+    pytest.param(field(max_length=2), 123, LAX, "must be at most 2 characters", id="lax number"),
+    pytest.param(
+        field(format="email", max_length=7),
+        " a@b.co ",
+        LAX,
+        None,
+        id="after the format strips the email",
+    ),
+    pytest.param(
+        field(type="text", min_length=3), "ab", STRICT, "must be at least 3 characters", id="text"
+    ),
+    pytest.param(
+        field(type="secret", min_length=8),
+        "short",
+        STRICT,
+        "must be at least 8 characters",
+        id="secret",
+    ),
+    pytest.param(
+        field(required=True, min_length=3),
+        "  ",
+        STRICT,
+        "must be at least 3 characters",
+        id="bounds before blank",
+    ),
+    pytest.param(
+        field(required=True, min_length=1), "  ", STRICT, "must not be empty", id="then blank"
+    ),
+    pytest.param(
+        field(choices=REGIONS, max_length=1),
+        "mars",
+        STRICT,
+        "must be one of 'us', 'eu'",
+        id="choices before bounds",
+    ),
+    pytest.param(
+        field(type="integer", minimum=1, allow_null=True), None, STRICT, None, id="null allowed"
+    ),
+]
+
+
+@pytest.mark.parametrize(("spec", "value", "strict", "problem"), BOUNDED)
+def test_bounds(spec: FieldSpec, value: Any, strict: bool, problem: str | None) -> None:
+    _, problems = check(spec, value, strict=strict)
+    assert problems == ([] if problem is None else [("f", problem)])
+
+
+def test_bounds_apply_to_each_item_of_a_list() -> None:
+    spec = field(type="integer", multiple=True, maximum=10)
+    assert accepted(spec, [1, 10], strict=STRICT) == [1, 10]
+    assert accepted(spec, [], strict=STRICT) == [], "the number of items is not bounded"
+    assert refused(spec, [1, 11, 5, 12], strict=STRICT) == [
+        ("f.1", "must be at most 10"),
+        ("f.3", "must be at most 10"),
+    ]
+    words = field(multiple=True, max_length=2)
+    assert refused(words, ["ok", "long"], strict=STRICT) == [
+        ("f.1", "must be at most 2 characters")
+    ]
+
+
+def test_bounds_apply_inside_objects() -> None:
+    spec = field(
+        type="object",
+        properties={"size": field(type="integer", minimum=1), "code": field(max_length=2)},
+    )
+    assert refused(spec, {"size": 0, "code": "abc"}, strict=LAX) == [
+        ("f.size", "must be at least 1"),
+        ("f.code", "must be at most 2 characters"),
+    ]
+
+
+# With problems, the values that converted ---------------------------------------------------
+
+
+def test_the_fields_that_converted_come_back_beside_the_problems() -> None:
+    fields = {
+        "name": field(required=True),
+        "age": field(type="integer"),
+        "address": ADDRESS,
+        "tags": field(multiple=True),
+    }
+    validator = FieldsValidator(fields, strict=False, defaults=False)
+    values, problems = validator.validate(
+        {"name": 7, "age": "x", "address": {"zip": "1"}, "tags": "a", "shoe": 1}
+    )
+    assert values == {"name": "7", "tags": ["a"]}, "converted, as without problems"
+    assert problems == [
+        ("age", "expected a number, got a non-numeric string"),
+        ("address.city", "is required"),
+        ("shoe", "is not a known field"),
+    ]
+
+
+def test_keys_of_an_object_must_be_strings() -> None:
+    assert refused(field(type="object"), {1: "a", "b": 2}, strict=LAX) == [
+        ("f.1", "expected a string key")
+    ]
+    assert refused(field(type="object", values="integer"), {2: 1}, strict=LAX) == [
+        ("f.2", "expected a string key")
+    ]

@@ -47,6 +47,12 @@ def test_selecting_by_slug_and_by_package() -> None:
         "perkville-award_perk_for_audience-all",
     ]
     assert by_package[0].destination is perkville
+    # A destination belongs to the package of its settings class: the test destination's
+    # is declared in framework.testing.
+    assert ids(generated_cases(REGISTERED, packages=["framework.testing"])) == [
+        "test-send-required",
+        "test-send-all",
+    ]
 
 
 def test_a_selection_matching_nothing_is_an_error() -> None:
@@ -70,13 +76,42 @@ ACME = '''
     import os
     from dataclasses import replace
 
-    from framework import Action, Choice, Destination, Field, HttpRequest
+    from pydantic import SecretStr
+
+    from framework import Action, Choice, Destination, Field, HttpRequest, Payload, Settings
     from framework.mapping import path
+    from framework.model import values_of
+    from framework.sample_data import Sample
 
 
-    def add_subscriber(settings, payload):
+    class AcmeSettings(Settings):
+        api_key: SecretStr = Field(label="Key", description="Key.")
+        list_id: str = Field(label="List", description="List.")
+
+
+    class AddSubscriber(Payload):
+        email: str = Field(
+            label="Email", description="Who.", format="email", default=path("$.properties.email")
+        )
+        plan: str | None = Field(
+            label="Plan",
+            description="Which.",
+            choices=[Choice("free", "Free"), Choice("pro", "Pro")],
+            default=path("$.traits.plan"),
+        )
+
+
+    def add_subscriber(settings: AcmeSettings, payload: AddSubscriber) -> HttpRequest:
         url = os.environ.get("ACME_PATH", "/subscribers")
-        return HttpRequest("POST", url, json={"list": settings["list_id"], **payload})
+        return HttpRequest("POST", url, json={"list": settings.list_id, **values_of(payload)})
+
+
+    def bearer_token(settings: AcmeSettings) -> dict[str, str]:
+        return {"Authorization": f"Bearer {settings.api_key.get_secret_value()}"}
+
+
+    def with_a_list(sample: Sample) -> Sample:
+        return replace(sample, settings={**sample.settings, "list_id": "newsletter-42"})
 
 
     destination = Destination(
@@ -84,38 +119,18 @@ ACME = '''
         slug="acme",
         description="Adds subscribers to a list.",
         base_url="https://api.acme.example/v1",
-        settings={
-            "api_key": Field(label="Key", description="Key.", type="secret", required=True),
-            "list_id": Field(label="List", description="List.", required=True),
-        },
+        settings=AcmeSettings,
         actions={
             "add_subscriber": Action(
                 title="Add",
                 description="Adds one.",
-                fields={
-                    "email": Field(
-                        label="Email",
-                        description="Who.",
-                        format="email",
-                        required=True,
-                        default=path("$.properties.email"),
-                    ),
-                    "plan": Field(
-                        label="Plan",
-                        description="Which.",
-                        choices=[Choice("free", "Free"), Choice("pro", "Pro")],
-                        default=path("$.traits.plan"),
-                    ),
-                },
+                payload=AddSubscriber,
                 perform=add_subscriber,
             )
         },
-        extend_request=lambda s: {"Authorization": f"Bearer {s['api_key'].get_secret_value()}"},
+        extend_request=bearer_token,
+        sample=with_a_list,
     )
-
-
-    def sample_overrides(sample):
-        return replace(sample, settings={**sample.settings, "list_id": "newsletter-42"})
 '''
 
 # Stands in for registering the package (e.g. with an entry point): discover() finds it.

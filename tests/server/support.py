@@ -16,6 +16,7 @@ import httpx
 
 from framework.definition import Destination
 from framework.engine.loop import engine_loop
+from framework.operator import OperatorConfig
 from framework.schema_files import write_schemas
 from framework.server import MAX_BODY, SettingsApi, SettingsServer
 from framework.server.ingress import Ingress
@@ -35,7 +36,8 @@ def running_server(
     ui: bool = True,
 ) -> Iterator[SettingsServer]:
     """Serve ``destinations`` (their committed schemas read from ``schemas_dir``)."""
-    api = SettingsApi({d.slug: d for d in destinations}, schemas_dir, dict(endpoints or {}))
+    operator = OperatorConfig(dict(endpoints or {}))
+    api = SettingsApi({d.slug: d for d in destinations}, schemas_dir, operator)
     server = SettingsServer("127.0.0.1", 0, api, max_body=max_body, ingress=ingress, ui=ui)
     server.start()
     try:

@@ -12,9 +12,12 @@ import httpx
 import pytest
 
 from destinations.perkville import destination as perkville
+from destinations.webhook import destination as webhook
+from framework.operator import OperatorConfig
+from framework.server import SettingsApi
 from tests.local_server import LocalServer
 from tests.perkville.support import API_KEY, SETTINGS
-from tests.server.support import running_server
+from tests.server.support import running_server, schemas_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEND = {
@@ -335,3 +338,20 @@ def test_an_event_that_is_not_an_object_is_refused(client: httpx.Client) -> None
     response = post(client, "dry-run", {"settings": SETTINGS, "event": ["track"]})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "INVALID_EVENT"
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_the_settings_api_applies_the_operators_private_targets(
+    allowed: bool, tmp_path: Path
+) -> None:
+    """The page's dry run and test connection run under the operator's configuration: a
+    tenant URL on a private address is refused unless the operator allows private targets."""
+    api = SettingsApi(
+        {"webhook": webhook},
+        schemas_of([webhook], tmp_path),
+        OperatorConfig(allow_private_targets=allowed),
+    )
+    body = {"settings": {"url": "http://127.0.0.1:9/hook"}, "event": {"type": "track"}}
+    [outcome] = api.dry_run("webhook", body)["results"]
+    error = outcome.get("error") or {}
+    assert (error.get("code") == "UNSAFE_URL") is not allowed, outcome

@@ -186,7 +186,7 @@ def test_a_failing_plugin_answers_500_and_logs_no_message(
     server_log: pytest.LogCaptureFixture,
 ) -> None:
     def leaky(settings: Any) -> Any:
-        raise RuntimeError(f"cannot use {settings['api_key'].get_secret_value()}")
+        raise RuntimeError(f"cannot use {settings.api_key.get_secret_value()}")
 
     broken = make_test_destination(authentication=AuthenticationTest(request=leaky))
     with running_server([broken]) as server:

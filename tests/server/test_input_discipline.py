@@ -17,7 +17,7 @@ from tests.perkville.support import SETTINGS
 from tests.server.support import error_of, running_server
 
 OPERATIONS = ["validate-settings", "validate-mapping", "test-connection", "dry-run"]
-SPEND = {
+SPEND: dict[str, Any] = {
     "type": "track",
     "event": "Order Completed",
     "userId": "user-1",
@@ -37,7 +37,8 @@ def post_raw(client: httpx.Client, operation: str, body: bytes) -> httpx.Respons
 
 def award_points(answer: dict[str, Any]) -> dict[str, Any]:
     """The dry run's result for the award_points action."""
-    [result] = [r for r in answer["results"] if r["action"] == "award_points"]
+    results: list[dict[str, Any]] = answer["results"]
+    [result] = [r for r in results if r["action"] == "award_points"]
     return result
 
 

@@ -1,6 +1,6 @@
 """The form renderer covers every kind of field the framework has: a test destination with
-all of them is served from its generated schema, filled in as a person would, and the
-settings file the page saves is exactly the document those inputs mean."""
+all of them (and bounds) is served from its generated schema, filled in as a person would,
+and the settings file the page saves is exactly the document those inputs mean."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ EVERYTHING = make_destination(
         **RICH_SETTINGS_FIELDS,
         "notes": field(label="Notes", type="text", placeholder="Anything worth knowing"),
         "birthday": field(label="Birthday", format="date"),
+        "size": field(label="Size", type="integer", minimum=1, maximum=1000),
+        "code": field(label="Code", min_length=2, max_length=4),
     },
     extend_request=None,
 )
@@ -104,3 +106,29 @@ def test_every_field_type_is_rendered_and_saved_as_typed(
         "notes": "line one\nline two",
         "birthday": "2026-02-03",
     }
+
+
+def test_bounds_are_control_attributes_and_their_problems_show_next_to_the_field(
+    page: Page, server: SettingsServer
+) -> None:
+    page.goto(server.url)
+    expect(page.get_by_label("Destination")).to_have_value("everything")
+    size, code = page.get_by_label("Size"), page.get_by_label("Code")
+    expect(size).to_have_attribute("min", "1")
+    expect(size).to_have_attribute("max", "1000")
+    expect(size).to_have_attribute("inputmode", "numeric")
+    expect(code).to_have_attribute("minlength", "2")
+    expect(code).to_have_attribute("maxlength", "4")
+    expect(page.get_by_label("Starts at")).to_have_attribute("placeholder", "2026-01-31T09:00:00Z")
+    size_error = page.locator('[data-path="size"] .error')
+    code_error = page.locator('[data-path="code"] .error')
+
+    # One change at a time, each check awaited: no check is still running when the test ends.
+    size.fill("5000")
+    expect(size_error).to_have_text("must be at most 1000")
+    expect(size).to_have_attribute("aria-invalid", "true")
+    code.fill("a")
+    expect(code_error).to_have_text("must be at least 2 characters")
+    size.fill("500")
+    expect(size_error).to_be_hidden()
+    expect(code_error).to_have_text("must be at least 2 characters")

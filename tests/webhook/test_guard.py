@@ -114,30 +114,8 @@ def test_the_operator_can_allow_private_targets(url: str, host: str, reason: str
     assert len(transport.requests) == 1
 
 
-@pytest.mark.parametrize(
-    ("value", "allowed"),
-    [
-        pytest.param("1", True, id="1"),
-        pytest.param("true", True, id="true"),
-        pytest.param("0", False, id="0"),
-        pytest.param("", False, id="empty"),
-        pytest.param(None, False, id="unset"),
-    ],
-)
-def test_the_environment_variable_allows_private_targets(
-    value: str | None, allowed: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if value is None:
-        monkeypatch.delenv("ACTIONS_ALLOW_PRIVATE_TARGETS", raising=False)
-    else:
-        monkeypatch.setenv("ACTIONS_ALLOW_PRIVATE_TARGETS", value)
-    settings = {**SETTINGS, "url": "http://127.0.0.1:8080/hook"}
-    with runner(settings, allow_private_targets=None) as run:
-        [result] = run.process(track(1))
-    assert result.status == ("delivered" if allowed else "failed")
-
-
-def test_the_operator_option_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_runner_never_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the operator configuration, built at the command's edge, reads the variable."""
     monkeypatch.setenv("ACTIONS_ALLOW_PRIVATE_TARGETS", "1")
     with runner({**SETTINGS, "url": "http://10.0.0.1/"}, allow_private_targets=False) as run:
         [result] = run.process(track(1))
