@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from framework.sandbox import Faults, Sandbox
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-_SLUG = re.compile(r"[a-z][a-z0-9-]*")
+SLUG = re.compile(r"[a-z][a-z0-9-]*")
+"""A destination slug (matched whole): lowercase letters, digits and ``-``."""
 
 S = TypeVar("S", bound=Settings, default=Any)
 P = TypeVar("P", bound=Payload, default=Any)
@@ -173,7 +174,7 @@ def _check_destination(dest: Destination) -> list[str]:
     problems: list[str] = []
     if not dest.name.strip():
         problems.append("name: must not be empty")
-    if not _SLUG.fullmatch(dest.slug):
+    if not SLUG.fullmatch(dest.slug):
         problems.append(f"slug {dest.slug!r}: use lowercase letters, digits and '-'")
     if not dest.description.strip():
         problems.append("description: must not be empty")
@@ -299,26 +300,18 @@ def _check_fields(fields: Mapping[str, FieldSpec], where: str, *, is_setting: bo
 
 
 def _check_field(spec: FieldSpec, at: str, *, is_setting: bool) -> list[str]:
+    """What a field's annotation cannot rule out (:mod:`framework.model` derives its type,
+    presence, list and object shape): the declarations of its ``Field(...)``."""
     problems: list[str] = []
-    if not isinstance(spec, FieldSpec):
-        return [f"{at}: expected a FieldSpec, got {type(spec).__name__}"]
     if not spec.label.strip():
         problems.append(f"{at}: label must not be empty")
     if not spec.description.strip():
         problems.append(f"{at}: description must not be empty")
-    kind = KINDS.get(spec.type)
-    if kind is None:
-        problems.append(f"{at}: unknown type {spec.type!r} (one of {', '.join(KINDS)})")
     if spec.format is not None and spec.format not in FORMATS:
         problems.append(
             f"{at}: unknown format {spec.format!r} (one of {', '.join(sorted(FORMATS))})"
         )
-    if kind is not None:
-        problems += _check_declarations(spec, kind, at)
-    if spec.properties is not None and spec.values is not None:
-        problems.append(f"{at}: declare properties or values, not both")
-    if spec.values is not None and not (spec.values in KINDS and KINDS[spec.values].scalar):
-        problems.append(f"{at}: values must be a scalar type, not {spec.values!r}")
+    problems += _check_declarations(spec, KINDS[spec.type], at)
     if spec.properties is not None:
         problems += _check_fields(spec.properties, f"{at}.properties", is_setting=is_setting)
     problems += _check_choices(spec, at)
@@ -355,8 +348,8 @@ def _check_declarations(spec: FieldSpec, kind: FieldKind, at: str) -> list[str]:
 
 
 def _check_choices(spec: FieldSpec, at: str) -> list[str]:
-    kind = KINDS.get(spec.type)
-    if spec.choices is None or kind is None or "choices" not in kind.takes:
+    kind = KINDS[spec.type]
+    if spec.choices is None or "choices" not in kind.takes:
         return []
     if not spec.choices:
         return [f"{at}: choices must not be empty"]

@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -55,6 +55,7 @@ from framework.validation import FieldsValidator
 
 NO_SUBSCRIPTION_MATCHED = "no subscription matched"
 logger = logging.getLogger("framework.plugins")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class _CompiledAction:
         :class:`~framework.definition.Action`): reading one of those ends it, and the
         conversion problems are reported."""
         values, problems = self._validator.validate(self._resolve(event))
-        unconverted = {location.split(".", maxsplit=1)[0] for location, _ in problems}
+        unconverted = {where.split(".", maxsplit=1)[0] for where, _ in problems} if problems else ()
         payload = build(self._model, values, unconverted)
         if self._check is not None:
             try:
@@ -197,15 +198,17 @@ class DestinationRunner:
         values = validate_settings(destination, settings)
         self.redactor = Redactor(secret_values(values))
         self.settings: Settings = build(destination.settings, values)
-        if destination.check_settings is not None:
-            destination.check_settings(self.settings)
+        if (check := destination.check_settings) is not None:
+            self._hook("check_settings", lambda: check(self.settings))
         self._unmatched_reasons = {
             kind: self.redactor.text(reason) for kind, reason in destination.unmatched.items()
         }
         self._base_url = base_url or destination.base_url
         self._dry_run = dry_run
         extend = destination.extend_request
-        self._shared_headers = dict(extend(self.settings)) if extend else {}
+        self._shared_headers = (
+            dict(self._hook("extend_request", lambda: extend(self.settings))) if extend else {}
+        )
         self._guard = AddressGuard(allow_private=allow_private_targets, resolver=resolver)
         trusted = [httpx.URL(self._base_url).host] if self._base_url else []
         self._client = RequestClient(
@@ -233,7 +236,11 @@ class DestinationRunner:
         limit = self.destination.actions[slug].max_batch_size
         if limit is None:
             return None
-        size = limit(self.settings) if callable(limit) else limit
+        size = (
+            self._hook(f"{slug}.max_batch_size", lambda: limit(self.settings))
+            if callable(limit)
+            else limit
+        )
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise SettingsError(
                 f"invalid settings for {self.destination.slug}: the maximum batch size of "
@@ -429,22 +436,34 @@ class DestinationRunner:
     ) -> Result:
         if isinstance(error, ActionsError):
             return self._failed(message_id, slug, prepared, error, error.message)
-        self._log_plugin_error(slug, error)
-        if self._raise_plugin_errors:
-            raise error
+        message = self._plugin_error(slug, error)
         unexpected = IntegrationError("", code="UNEXPECTED_ERROR")
-        message = f"{slug} failed unexpectedly: {type(error).__name__}: {error}"
         return self._failed(message_id, slug, prepared, unexpected, message)
 
-    def _log_plugin_error(self, slug: str, error: Exception) -> None:
-        """An unexpected exception in plugin code, with its traceback, redacted."""
+    def _hook(self, name: str, call: Callable[[], _T]) -> _T:
+        """A destination hook's answer; an unexpected exception in it is logged and becomes
+        an ``UNEXPECTED_ERROR`` naming the hook (see :meth:`_plugin_error`)."""
+        try:
+            return call()
+        except ActionsError:
+            raise
+        except Exception as error:
+            message = self._plugin_error(name, error)
+            raise IntegrationError(self.redactor.text(message), code="UNEXPECTED_ERROR") from None
+
+    def _plugin_error(self, where: str, error: Exception) -> str:
+        """Log an unexpected exception in plugin code with its traceback, redacted; raise it
+        again with ``raise_plugin_errors``, else give the message of its failure."""
         trace = "".join(traceback.format_exception(error))
         logger.error(
             "%s/%s failed unexpectedly:\n%s",
             self.destination.slug,
-            slug,
+            where,
             self.redactor.text(trace),
         )
+        if self._raise_plugin_errors:
+            raise error
+        return f"{where} failed unexpectedly: {type(error).__name__}: {error}"
 
     def _failed(
         self,
@@ -476,7 +495,8 @@ class DestinationRunner:
         if auth is None:
             return AuthResult(True, f"{self.destination.name} has no authentication test")
         try:
-            prepared = self._prepare(auth.request(self.settings))
+            request = self._hook("authentication.request", lambda: auth.request(self.settings))
+            prepared = self._prepare(request)
             await self._check_target(prepared)
             response = await self._client.exchange(prepared)
         except ActionsError as error:

@@ -240,7 +240,7 @@ def _kind(
         if value is Any:
             return "object", None, None, None
         values = kind_of_annotation(value)
-        if values is None or values.name == "object":
+        if values is None or not values.scalar:
             raise DefinitionError(
                 f"{where}: a map's values must be of a scalar type, not {value!r}"
             )

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from framework.definition import SLUG
 from framework.endpoint import endpoint_problem
 from framework.errors import ActionsError
 from framework.guard import private_targets_allowed
@@ -34,7 +34,6 @@ ENDPOINT_VARIABLES = (
     f"(acme-crm: {ENDPOINT_PREFIX}ACME_CRM)"
 )
 """How help texts name the endpoint variables."""
-_SLUG = re.compile(r"[a-z][a-z0-9-]*")
 
 
 class OperatorConfigError(ActionsError):
@@ -48,7 +47,7 @@ def endpoint_variable(slug: str) -> str:
     """The variable that sets a destination's endpoint: ``acme-crm`` ->
     ``ACTIONS_ENDPOINT_ACME_CRM``. ``ValueError`` for a string that is no destination slug
     (lowercase letters, digits and ``-``, starting with a letter)."""
-    if not _SLUG.fullmatch(slug):
+    if not SLUG.fullmatch(slug):
         raise ValueError(f"{slug!r} is not a destination slug")
     return ENDPOINT_PREFIX + slug.upper().replace("-", "_")
 
@@ -66,7 +65,7 @@ class OperatorConfig:
 
     def __post_init__(self) -> None:
         for slug, url in self.endpoints.items():
-            if not _SLUG.fullmatch(slug):
+            if not SLUG.fullmatch(slug):
                 raise OperatorConfigError(f"endpoints: {slug!r} is not a destination slug")
             problem = endpoint_problem(url)
             if problem is not None:

@@ -139,12 +139,6 @@ def operator_from(
     return operator_config(destinations, endpoints=given, timeout=timeout)
 
 
-def endpoints(options: list[str], destinations: Mapping[str, Destination]) -> Mapping[str, str]:
-    """Slug -> base URL of :func:`operator_from`: ``ACTIONS_ENDPOINT_<SLUG>`` then
-    ``--endpoint SLUG=URL``."""
-    return operator_from(options, destinations, timeout=DEFAULT_TIMEOUT).endpoints
-
-
 def _endpoint_options(
     options: list[str], destinations: Mapping[str, Destination]
 ) -> dict[str, str]:

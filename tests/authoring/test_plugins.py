@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from framework import registry
-from framework.registry import ENTRY_POINT_GROUP, discover
+from framework.registry import DISTRIBUTION, ENTRY_POINT_GROUP, discover
 from framework.testing import make_test_destination
 
 ACTIONS = Path(sys.executable).with_name("actions")
@@ -226,3 +227,26 @@ def test_discovery_reports_each_kind_of_broken_plugin(monkeypatch: pytest.Monkey
         "'perkville' is already used by built-in destinations.perkville"
         in reasons["plugin d_clash"]
     )
+
+
+def test_the_built_in_destinations_are_entry_points_and_the_framework_never_imports_them() -> None:
+    """The built-ins are registered like anyone else's plugin: by this project's entry
+    points, not by a walk of the ``destinations`` package, which no framework module
+    imports (the scaffold only writes such imports into the files it generates)."""
+    ours = {
+        point.name: point.value
+        for point in entry_points(group=ENTRY_POINT_GROUP)
+        if point.dist is not None and point.dist.name == DISTRIBUTION
+    }
+    assert ours == {
+        "perkville": "destinations.perkville:destination",
+        "webhook": "destinations.webhook:destination",
+    }
+    importing = re.compile(r"^\s*(from|import) destinations\b", re.MULTILINE)
+    framework = Path(__file__).resolve().parents[2] / "framework"
+    offenders = [
+        str(path.relative_to(framework))
+        for path in framework.rglob("*.py")
+        if path.name != "scaffold.py" and importing.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

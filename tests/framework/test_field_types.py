@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -24,6 +24,7 @@ from framework.field_types import (
     kind_of_annotation,
     kinds_taking,
 )
+from framework.fields import FieldType
 from framework.json_schema import DIALECT, field_schema
 from framework.sample_data import sample_value
 from framework.testing import make_test_destination
@@ -225,3 +226,9 @@ def test_a_nested_property_with_bad_bounds_is_named() -> None:
 )
 def test_well_formed_bounds_are_accepted(spec: FieldSpec) -> None:
     assert problems_of(spec) == []
+
+
+def test_the_type_names_authors_may_write_are_the_registrys() -> None:
+    """``FieldType`` (what mypy lets ``Field(type=...)`` and ``FieldSpec`` say) lists the
+    registry's types, no more and no fewer."""
+    assert set(get_args(FieldType)) == set(KINDS)

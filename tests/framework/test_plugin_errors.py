@@ -1,7 +1,9 @@
 """A bug in plugin code (an unexpected exception in ``perform``, ``check`` or
 ``perform_batch``): the runner logs it on the ``framework.plugins`` logger with its
 traceback, redacted, and the event fails as ``UNEXPECTED_ERROR``; the test kit's
-``run_action`` raises it, as it was raised, unless told not to."""
+``run_action`` raises it, as it was raised, unless told not to. A bug in a destination
+hook (``check_settings``, ``extend_request``, a batch size function, the authentication
+request) is the same coded error, naming the hook, never a traceback at the user."""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from framework import DestinationRunner, HttpRequest, Payload, Result
+from framework import (
+    ActionsError,
+    AuthenticationTest,
+    DestinationRunner,
+    HttpRequest,
+    Payload,
+    Result,
+)
 from framework.testing import CapturingTransport, make_track_event, run_action
 from tests.framework.support import SECRET, SETTINGS, make_action, make_destination
 
@@ -108,3 +117,46 @@ def test_run_action_reports_a_plugin_bug_as_users_see_it_when_told_not_to_raise(
     assert outcome.sent() == []
     assert function in caplog.text
     assert SECRET not in caplog.text
+
+
+def buggy_settings_hook(settings: Any) -> Any:
+    raise PluginBug(f"bad key {settings.api_key.get_secret_value()}")
+
+
+def buggy_authentication(settings: Any) -> HttpRequest:
+    raise PluginBug(f"bad key {settings.api_key.get_secret_value()}")
+
+
+@pytest.mark.parametrize("hook", ["check_settings", "extend_request"])
+def test_a_bug_in_a_settings_hook_is_a_coded_error_naming_the_hook(
+    hook: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    destination = make_destination(**{hook: buggy_settings_hook})
+    with caplog.at_level(logging.ERROR, logger=LOGGER), pytest.raises(ActionsError) as raised:
+        DestinationRunner(destination, SETTINGS)
+    assert raised.value.code == "UNEXPECTED_ERROR"
+    assert raised.value.message.startswith(f"{hook} failed unexpectedly: PluginBug: bad key ")
+    assert SECRET not in raised.value.message
+    [record] = [r for r in caplog.records if r.name == LOGGER]
+    assert "buggy_settings_hook" in record.getMessage()
+    assert SECRET not in record.getMessage()
+    with pytest.raises(PluginBug):
+        DestinationRunner(destination, SETTINGS, raise_plugin_errors=True)
+
+
+def test_a_bug_in_the_batch_size_function_is_a_coded_error_naming_it() -> None:
+    action = make_action(perform_batch=buggy_perform_batch, max_batch_size=buggy_settings_hook)
+    with pytest.raises(ActionsError) as raised:
+        DestinationRunner(make_destination(actions={"send": action}), SETTINGS)
+    assert raised.value.code == "UNEXPECTED_ERROR"
+    assert raised.value.message.startswith("send.max_batch_size failed unexpectedly")
+    assert SECRET not in raised.value.message
+
+
+def test_a_bug_in_the_authentication_request_fails_the_test_with_a_coded_result() -> None:
+    test = AuthenticationTest(request=buggy_authentication)
+    with DestinationRunner(make_destination(authentication=test), SETTINGS) as runner:
+        outcome = runner.test_authentication()
+    assert (outcome.ok, outcome.code) == (False, "UNEXPECTED_ERROR")
+    assert outcome.message.startswith("authentication.request failed unexpectedly")
+    assert SECRET not in outcome.message

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -182,22 +183,30 @@ def test_the_log_names_each_request_and_never_a_secret(
     assert API_KEY not in server_log.text
 
 
-def test_a_failing_plugin_answers_500_and_logs_no_message(
+def test_a_failing_plugin_is_a_coded_failed_test_and_its_traceback_is_logged_redacted(
     server_log: pytest.LogCaptureFixture,
 ) -> None:
+    """A bug in a plugin's authentication request is the plugin's failure, not the
+    server's: Test connection answers with the coded failure (no 500), and the traceback
+    goes to the ``framework.plugins`` log, the key redacted everywhere."""
+
     def leaky(settings: Any) -> Any:
         raise RuntimeError(f"cannot use {settings.api_key.get_secret_value()}")
 
     broken = make_test_destination(authentication=AuthenticationTest(request=leaky))
-    with running_server([broken]) as server:
+    with (
+        server_log.at_level(logging.ERROR, logger="framework.plugins"),
+        running_server([broken]) as server,
+    ):
         response = httpx.post(
             f"{server.url}api/destinations/{broken.slug}/test-connection",
             json={"settings": {"api_key": API_KEY}},
         )
-    assert response.status_code == 500
-    assert error_of(response) == {
-        "code": "INTERNAL_ERROR",
-        "message": "internal error (RuntimeError)",
-    }
-    assert "RuntimeError" in server_log.text
+    assert response.status_code == 200
+    outcome = response.json()
+    assert (outcome["ok"], outcome["code"]) == (False, "UNEXPECTED_ERROR")
+    assert outcome["message"].startswith("authentication.request failed unexpectedly: RuntimeError")
+    assert API_KEY not in response.text
+    [plugin_log] = [r.getMessage() for r in server_log.records if r.name == "framework.plugins"]
+    assert "in leaky" in plugin_log
     assert API_KEY not in server_log.text

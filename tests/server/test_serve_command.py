@@ -17,7 +17,7 @@ import pytest
 from destinations.perkville import destination as perkville
 from framework.cli import main
 from framework.cli.common import UsageError
-from framework.cli.serve import endpoints
+from framework.cli.serve import operator_from
 from framework.server import SettingsServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +29,13 @@ def test_endpoints_come_from_the_environment_then_the_options(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ACTIONS_ENDPOINT_PERKVILLE", "http://127.0.0.1:1/env")
-    assert endpoints([], DESTINATIONS) == {"perkville": "http://127.0.0.1:1/env"}
+    assert operator_from([], DESTINATIONS, timeout=10).endpoints == {
+        "perkville": "http://127.0.0.1:1/env"
+    }
     option = ["perkville=http://127.0.0.1:2/option"]
-    assert endpoints(option, DESTINATIONS) == {"perkville": "http://127.0.0.1:2/option"}
+    assert operator_from(option, DESTINATIONS, timeout=10).endpoints == {
+        "perkville": "http://127.0.0.1:2/option"
+    }
 
 
 @pytest.mark.parametrize(
@@ -61,7 +65,7 @@ def test_endpoints_come_from_the_environment_then_the_options(
 )
 def test_a_bad_endpoint_option_is_a_usage_error(option: str, message: str) -> None:
     with pytest.raises(UsageError) as raised:
-        endpoints([option], DESTINATIONS)
+        operator_from([option], DESTINATIONS, timeout=10)
     assert str(raised.value) == message
 
 
