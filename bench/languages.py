@@ -18,10 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from destinations.perkville import destination as perkville
-from framework.fields import FieldSpec
-from framework.mapping import MISSING, compile_mapping
-from framework.subscriptions import compile_subscription
-from framework.validation import FieldsValidator
+from framework import MISSING, FieldSpec
+from framework.authoring.validation import FieldsValidator
+from framework.languages.fql import compile_subscription
+from framework.languages.mapping import compile_mapping
 
 EVENT: dict[str, Any] = {
     "type": "track",

@@ -21,9 +21,9 @@ from typing import Any
 
 from bench.languages import microseconds
 from destinations.perkville import destination as perkville
-from framework.cli.common import BadLine, read_events
+from framework import DestinationRunner
 from framework.engine.loop import engine_loop
-from framework.execute import DestinationRunner
+from framework.tooling.cli.common import BadLine, read_events
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "perkville"
 

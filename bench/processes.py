@@ -143,7 +143,7 @@ class Tree:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "framework.cli",
+            "framework.tooling.cli",
             *argv,
             cwd=self.root,
             env={**os.environ, "PYTHONPATH": str(self.root)},

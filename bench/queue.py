@@ -21,10 +21,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from framework.delivery.queue import Message
-from framework.delivery.sqlite_queue import SqliteQueue
-from framework.delivery.threaded_queue import ThreadedSqliteQueue
 from framework.engine.loop import engine_loop
+from framework.runtime.delivery.queue import Message
+from framework.runtime.delivery.sqlite_queue import SqliteQueue
+from framework.runtime.delivery.threaded_queue import ThreadedSqliteQueue
 
 
 def batches(calls: int, messages: int) -> list[list[Message]]:

@@ -24,8 +24,8 @@ from typing import Any
 
 from bench.end_to_end import Setup, arguments, run
 from bench.processes import CommandFailed, Tree, cpu_seconds
-from framework.delivery.local_redis import LocalRedis
 from framework.engine.loop import new_event_loop
+from framework.runtime.delivery.local_redis import LocalRedis
 
 
 def one_run(runner: asyncio.Runner, args: argparse.Namespace, setup: Setup) -> dict[str, Any]:

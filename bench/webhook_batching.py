@@ -29,10 +29,11 @@ import aiohttp
 
 from bench.processes import MAX_LOAD, ROOT, Command, CommandFailed, Tree, quiet
 from bench.tracking import WRITE_KEY, batches, client, post_all
-from framework.delivery.durations import parse_duration
+from framework import Latency, Reply, SandboxRequest
 from framework.engine.loop import new_event_loop
-from framework.sandbox import INSPECTION_PREFIX, Latency, Reply, SandboxRequest
-from framework.web import StopSignals
+from framework.runtime.delivery.durations import parse_duration
+from framework.runtime.sandbox import INSPECTION_PREFIX
+from framework.runtime.web import StopSignals
 from tests.webhook.receiver import WebhookReceiver
 
 CLIENTS = 32  # ingress calls in flight while the queue is filled

@@ -18,8 +18,7 @@ from destinations.perkville.settings import PerkvilleSettings, check_perk_ids
 from framework import AuthenticationTest, Destination, HttpRequest, Preset
 
 if TYPE_CHECKING:
-    from framework.sample_data import Sample
-    from framework.sandbox import Faults, Sandbox
+    from framework import Faults, Sample, Sandbox
 
 ENGAGE_ACTION = "Award Perk for Audience"
 
@@ -35,10 +34,10 @@ def business_lookup(settings: PerkvilleSettings) -> HttpRequest:
 
 
 def sample_overrides(sample: Sample) -> Sample:
-    """Generated snapshot tests (``framework.sample_data``): Award Points sends only events
-    named in ``event_to_perk_map``, so the generated event name is mapped to a perk; Award
-    Perk for Audience only for an audience of ``audience_to_perk_map`` whose trait is true,
-    so the generated traits hold one such audience."""
+    """Generated snapshot tests (``framework.authoring.sample_data``): Award Points sends
+    only events named in ``event_to_perk_map``, so the generated event name is mapped to a
+    perk; Award Perk for Audience only for an audience of ``audience_to_perk_map`` whose
+    trait is true, so the generated traits hold one such audience."""
     if sample.action == "award_perk_for_audience":
         traits = {"vip_customers": True}
         audiences = {"vip_customers": "654321"}

@@ -32,8 +32,15 @@ from typing import Any
 
 from destinations.perkville.settings import PerkvilleSettings
 from destinations.perkville.transactions import transaction_request
-from framework import Action, Field, HttpRequest, Payload, PayloadValidationError
-from framework.mapping import first_of, first_string_of
+from framework import (
+    Action,
+    Field,
+    HttpRequest,
+    Payload,
+    PayloadValidationError,
+    first_of,
+    first_string_of,
+)
 
 EMAIL_PATHS = ("$.email", "$.traits.email", "$.context.traits.email")
 

@@ -18,8 +18,17 @@ from __future__ import annotations
 
 from destinations.perkville.settings import PerkvilleSettings
 from destinations.perkville.transactions import transaction_request
-from framework import Action, Field, HttpRequest, IntegrationError, Payload, PayloadValidationError
-from framework.mapping import first_of, first_string_of, path
+from framework import (
+    Action,
+    Field,
+    HttpRequest,
+    IntegrationError,
+    Payload,
+    PayloadValidationError,
+    first_of,
+    first_string_of,
+    path,
+)
 
 SPEND_AMOUNT_PATHS = ("$.properties.revenue", "$.properties.value", "$.properties.total")
 # Rule 3's "non-empty order id", read from the event: ``@first``'s "has a value" (not

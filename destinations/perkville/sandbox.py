@@ -26,7 +26,7 @@ in ``event_to_perk_map`` and ``audience_to_perk_map``, and one API key (``api_ke
 
 Faults (:class:`Faults`) and latency (:class:`Latency`, e.g. ``latency=Latency(0.05,
 0.02)``: every API answer 50 ± 20 ms after the transaction is applied) work as
-:mod:`framework.sandbox` describes.
+:mod:`framework.runtime.sandbox` describes.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from typing import Any
 
 from destinations.perkville import destination
 from destinations.perkville.settings import PERK_MAPS
-from framework.conversions import EMAIL
-from framework.sandbox import (
+from framework import (
+    EMAIL,
     NO_FAULTS,
     NO_LATENCY,
     Faults,
@@ -49,8 +49,8 @@ from framework.sandbox import (
     Reply,
     Sandbox,
     SandboxRequest,
+    validate_settings,
 )
-from framework.settings import validate_settings
 
 __all__ = ["Faults", "Latency", "PerkvilleSandbox"]
 
@@ -84,7 +84,7 @@ class PerkvilleSandbox(Sandbox):
     """Perkville's transactions and business endpoints, with balances per email.
 
     ``settings`` are Perkville settings as in a settings file (validated like the
-    destination's: a bad one raises :class:`framework.errors.SettingsError`).
+    destination's: a bad one raises :class:`framework.core.errors.SettingsError`).
     """
 
     def __init__(

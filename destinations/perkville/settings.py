@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
-
-from framework import Field, Settings, SettingsError
+from framework import Field, SecretStr, Settings, SettingsError
 
 PERK_MAPS = ("event_to_perk_map", "audience_to_perk_map")
 

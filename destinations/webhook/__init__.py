@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import re
 
-from pydantic import SecretStr
-
 from destinations.webhook.send import ALL_EVENT_TYPES, SIGNATURE_HEADER, send
-from framework import Choice, Destination, Field, Preset, Settings, SettingsError
+from framework import Choice, Destination, Field, Preset, SecretStr, Settings, SettingsError
 
 RESERVED_HEADERS = frozenset(
     name.lower()

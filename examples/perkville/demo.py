@@ -23,13 +23,13 @@ from typing import Any
 import httpx
 
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.cli import main as actions
-from framework.cli.common import EXIT_FAILED, EXIT_OK
-from framework.cli.runtime import open_runtime
-from framework.delivery.queue import DeadLetterFilter
-from framework.registry import discover
-from framework.server import SettingsApi, SettingsServer
-from framework.server.ingress import Ingress
+from framework.authoring.registry import discover
+from framework.runtime.delivery.queue import DeadLetterFilter
+from framework.runtime.server import SettingsApi, SettingsServer
+from framework.runtime.server.ingress import Ingress
+from framework.tooling.cli import main as actions
+from framework.tooling.cli.common import EXIT_FAILED, EXIT_OK
+from framework.tooling.cli.runtime import open_runtime
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = Path(os.path.relpath(HERE / "settings.json"))

@@ -1,2 +1,4 @@
-"""The async delivery engine: one event loop per process (:mod:`framework.engine.loop`)
-and the HTTP client every outgoing request goes through."""
+"""The engine: runs one destination action for one event (:mod:`.execute`: settings,
+mapping, validation, ``perform``) and sends what it builds (:mod:`.http` and the async
+client in :mod:`.client`, :mod:`.transport`, :mod:`.flow`, on the process's event loop,
+:mod:`.loop`), classifying each outcome into a :class:`~.results.Result`."""

@@ -5,7 +5,7 @@ Of the clients measured on the 2-core machine, aiohttp's costs the least CPU per
 (a third of a synchronous ``httpx.Client``'s, a tenth of ``httpx.AsyncClient``'s) and keeps
 thousands of requests in flight on one thread: see the README's figures.
 
-The address guard (:mod:`framework.guard`) is enforced when a connection is opened: a host
+The address guard (:mod:`framework.core.guard`) is enforced when a connection is opened: a host
 that is not ``trusted`` (the operator's own base URL) is resolved by
 :class:`GuardedResolver`, which applies the guard's rules to every answer, so the address
 connected to is the address checked (no DNS rebinding between check and connect); an IP
@@ -25,12 +25,12 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
+from framework.core.guard import AddressGuard
+from framework.engine.responses import error_for_exception
 from framework.engine.transport import Response, check_headers
-from framework.guard import AddressGuard
-from framework.responses import error_for_exception
 
 if TYPE_CHECKING:
-    from framework.http import PreparedRequest
+    from framework.engine.http import PreparedRequest
 
 KEEPALIVE_SECONDS = 30.0  # an idle pooled connection is closed after this
 

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from framework.errors import RetryableError
+from framework.core.errors import RetryableError
 
 DEFAULT_PAUSE = 1.0  # seconds, for a 429 without Retry-After
 DEFAULT_MAX_WAIT = 10.0  # seconds a request may wait for a pause to end

@@ -4,7 +4,7 @@ it returns, and :class:`HttpxTransport`, which lets an httpx transport (the test
 
 The network itself is :class:`framework.engine.client.AiohttpTransport`. Both transports
 refuse the same requests before sending (:func:`check_headers`) and turn their library's
-exceptions into coded errors the same way (:func:`framework.responses.error_for_exception`).
+exceptions into coded errors the same way (:func:`framework.engine.responses.error_for_exception`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from framework.errors import IntegrationError
-from framework.responses import error_for_exception
+from framework.core.errors import IntegrationError
+from framework.engine.responses import error_for_exception
 
 if TYPE_CHECKING:
-    from framework.http import PreparedRequest
+    from framework.engine.http import PreparedRequest
 
 # The control characters aiohttp refuses in a header (all but tab): a line break in a value
 # would end the header and start another (header injection).
@@ -65,7 +65,7 @@ class Response:
 class Transport(Protocol):
     """Sends one request and returns its response, whatever the status. A time-out or a
     connection failure is a retryable ``TIMEOUT`` or ``CONNECTION_ERROR``
-    (:class:`framework.errors.RetryableError`), a request HTTP cannot carry a non-retryable
+    (:class:`framework.core.errors.RetryableError`), a request HTTP cannot carry a non-retryable
     ``INVALID_REQUEST``; the address guard's refusals pass through."""
 
     async def send(self, request: PreparedRequest, timeout: float) -> Response:

@@ -15,9 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from framework.cli import main
-from framework.registry import ENTRY_POINT_GROUP
-from framework.scaffold import MAX_NAME, Names, scaffold, with_entry_point, write_declared_metadata
+from framework.authoring.registry import ENTRY_POINT_GROUP
+from framework.tooling.cli import main
+from framework.tooling.scaffold import (
+    MAX_NAME,
+    Names,
+    scaffold,
+    with_entry_point,
+    write_declared_metadata,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG = "acme-basic-" + "n" * (MAX_NAME - len("acme-basic-"))  # the longest name allowed
@@ -56,7 +62,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy_project(project)
     write_declared_metadata(project, project)
     for name, auth in NEW.items():
-        command = (sys.executable, "-m", "framework.cli", "init", name, "--auth", auth)
+        command = (sys.executable, "-m", "framework.tooling.cli", "init", name, "--auth", auth)
         done = run(project, *command)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "`make` does" in done.stdout
@@ -126,19 +132,19 @@ def test_the_new_tests_and_the_generated_tests_pass(project: Path) -> None:
 
 
 def test_they_are_listed_and_valid(project: Path) -> None:
-    listing = installed(project, sys.executable, "-m", "framework.cli", "list", "--json")
+    listing = installed(project, sys.executable, "-m", "framework.tooling.cli", "list", "--json")
     origins = {
         entry["slug"]: entry["origin"] for entry in json.loads(listing.stdout)["destinations"]
     }
     assert origins["acme-crm"] == "built-in destinations.acme_crm"
     assert set(NEW) <= set(origins)
-    validate = installed(project, sys.executable, "-m", "framework.cli", "validate")
+    validate = installed(project, sys.executable, "-m", "framework.tooling.cli", "validate")
     assert validate.returncode == 0, validate.stdout
 
 
 def test_their_schemas_and_docs_are_written(project: Path) -> None:
     for check in (["schemas", "--check"], ["docs", "--check"]):
-        done = installed(project, sys.executable, "-m", "framework.cli", *check)
+        done = installed(project, sys.executable, "-m", "framework.tooling.cli", *check)
         assert done.returncode == 0, done.stderr
     assert (project / "docs" / "destinations" / "acme-crm.md").is_file()
 

@@ -8,11 +8,11 @@ import pytest
 
 from destinations.perkville import destination as perkville
 from framework import Action, FieldSpec, Payload, Preset
-from framework.cli import main
-from framework.docs import render_page, stale_pages, supported_methods, write_pages
-from framework.lint import lint_destination, lint_registry
-from framework.registry import Registry, discover
+from framework.authoring.registry import Registry, discover
 from framework.testing import make_test_destination, model_from_fields, post_payload
+from framework.tooling.cli import main
+from framework.tooling.docs import render_page, stale_pages, supported_methods, write_pages
+from framework.tooling.lint import lint_destination, lint_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from framework import registry
-from framework.registry import DISTRIBUTION, ENTRY_POINT_GROUP, discover
+from framework.authoring import registry
+from framework.authoring.registry import DISTRIBUTION, ENTRY_POINT_GROUP, discover
 from framework.testing import make_test_destination
 
 ACTIONS = Path(sys.executable).with_name("actions")
@@ -26,7 +26,7 @@ PLUGIN = """
 from pydantic import SecretStr
 
 from framework import Action, Destination, Field, HttpRequest, Payload, Preset, Settings
-from framework.mapping import path
+from framework.languages.mapping import path
 
 
 class AcmeSettings(Settings):

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from framework.cli import common, destinations, main
-from framework.registry import Registry
+from framework.authoring.registry import Registry
+from framework.tooling.cli import common, destinations, main
 from tests.nesting import in_objects
 
 ROOT = Path(__file__).resolve().parents[2]

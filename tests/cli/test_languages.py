@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from framework.cli import main
+from framework.tooling.cli import main
 
 EVENTS = [
     {"type": "track", "event": "Order Completed", "messageId": "m1", "properties": {"total": 3}},

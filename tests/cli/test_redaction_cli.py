@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from framework.cli import main
+from framework.tooling.cli import main
 from tests.local_server import LocalServer, local_server
 from tests.perkville.support import API_KEY, SETTINGS
 

@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 
 from destinations.perkville import destination
-from framework.cli import main
-from framework.registry import discover
-from framework.schema_files import stale_schemas, write_schemas
+from framework.authoring.registry import discover
+from framework.tooling.cli import main
+from framework.tooling.schema_files import stale_schemas, write_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 

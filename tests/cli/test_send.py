@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from framework.cli import main
+from framework.tooling.cli import main
 from tests.local_server import local_server
 
 ROOT = Path(__file__).resolve().parents[2]

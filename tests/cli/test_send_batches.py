@@ -17,7 +17,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from framework.cli import main
+from framework.tooling.cli import main
 from tests.waiting import HANG_GUARD, wait_for
 from tests.webhook.receiver import WebhookReceiver
 from tests.webhook.support import SECRET
@@ -186,7 +186,7 @@ def test_events_are_read_as_they_come(receiver: WebhookReceiver, tmp_path: Path)
     )
     argv = ["send", "webhook", "--settings", str(tmp_path / "settings.json"), "--json", "-"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "framework.cli", *argv],
+        [sys.executable, "-m", "framework.tooling.cli", *argv],
         cwd=ROOT,
         env={**os.environ, "ACTIONS_ALLOW_PRIVATE_TARGETS": "1"},
         stdin=subprocess.PIPE,

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from framework.cli.progress import MIN_EVENTS, Progress, progress_for
+from framework.tooling.cli.progress import MIN_EVENTS, Progress, progress_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "examples" / "perkville" / "settings.json"
@@ -34,7 +34,7 @@ def send_on_a_terminal(
         [
             sys.executable,
             "-m",
-            "framework.cli",
+            "framework.tooling.cli",
             "send",
             destination,
             "--settings",

@@ -11,9 +11,9 @@ import redis
 
 from destinations.perkville import destination as perkville
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.delivery.config import load_config
-from framework.delivery.local_redis import LocalRedis
-from framework.delivery.runtime import Runtime
+from framework.runtime.delivery.config import load_config
+from framework.runtime.delivery.local_redis import LocalRedis
+from framework.runtime.delivery.runtime import Runtime
 from tests.delivery.support import ENV, SETTINGS, write_config
 
 MakeRuntime = Callable[..., Runtime]

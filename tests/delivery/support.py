@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 
-from framework.delivery.queue import Queue
-from framework.delivery.runtime import Runtime
 from framework.engine.loop import engine_loop
-from framework.server import SettingsApi, SettingsServer
-from framework.server.ingress import Ingress
+from framework.runtime.delivery.queue import Queue
+from framework.runtime.delivery.runtime import Runtime
+from framework.runtime.server import SettingsApi, SettingsServer
+from framework.runtime.server.ingress import Ingress
 from tests.waiting import HANG_GUARD, wait_for  # noqa: F401 (the delivery tests import it here)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +126,7 @@ def serving(runtime: Runtime, destinations: Mapping[str, Any]) -> Iterator[str]:
 def actions(*argv: str) -> Iterator[subprocess.Popen[str]]:
     """``actions ARGV`` in a new process (secrets in its environment); killed on exit."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "framework.cli", *argv],
+        [sys.executable, "-m", "framework.tooling.cli", *argv],
         cwd=ROOT,
         env={**os.environ, **ENV},
         stdout=subprocess.PIPE,

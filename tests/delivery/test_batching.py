@@ -17,17 +17,17 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from destinations.webhook import destination as webhook
-from framework.delivery.backends import open_queue
-from framework.delivery.config import (
+from framework import Latency
+from framework.engine.operator import OperatorConfig
+from framework.runtime.delivery.backends import open_queue
+from framework.runtime.delivery.config import (
     DeliveryOptions,
     DestinationConfig,
     RuntimeConfig,
     SourceConfig,
 )
-from framework.delivery.queue import DeadLetterFilter, Retry
-from framework.delivery.runtime import Runtime
-from framework.operator import OperatorConfig
-from framework.sandbox import Latency
+from framework.runtime.delivery.queue import DeadLetterFilter, Retry
+from framework.runtime.delivery.runtime import Runtime
 from tests.delivery.support import WRITE_KEY, drained, post_batch
 from tests.waiting import wait_for
 from tests.webhook.receiver import Received, WebhookReceiver

@@ -15,14 +15,16 @@ import pytest
 
 from destinations.perkville import destination as perkville
 from destinations.webhook import destination as webhook
-from framework.delivery.config import (
+from framework.engine.loop import engine_loop
+from framework.engine.operator import OperatorConfig
+from framework.runtime.delivery.config import (
     DeliveryOptions,
     DestinationConfig,
     RuntimeConfig,
     SourceConfig,
 )
-from framework.delivery.metrics import RuntimeMetrics
-from framework.delivery.queue import (
+from framework.runtime.delivery.metrics import RuntimeMetrics
+from framework.runtime.delivery.queue import (
     DeadLetter,
     DeadLetterFilter,
     Delivered,
@@ -32,10 +34,8 @@ from framework.delivery.queue import (
     State,
     WorkItem,
 )
-from framework.delivery.routes import Routing
-from framework.delivery.worker import CLAIM_BATCH, WorkerPool
-from framework.engine.loop import engine_loop
-from framework.operator import OperatorConfig
+from framework.runtime.delivery.routes import Routing
+from framework.runtime.delivery.worker import CLAIM_BATCH, WorkerPool
 from framework.testing import CapturingTransport
 from tests.delivery.support import SETTINGS, WRITE_KEY, order
 from tests.waiting import HANG_GUARD

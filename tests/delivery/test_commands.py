@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from destinations.perkville.sandbox import Faults, PerkvilleSandbox
-from framework.cli import main
-from framework.delivery.local_redis import LocalRedis
 from framework.engine.loop import engine_loop
+from framework.runtime.delivery.local_redis import LocalRedis
+from framework.tooling.cli import main
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import SETTINGS, order, post_batch, wait_for, write_config
 

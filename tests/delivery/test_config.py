@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from framework.delivery.config import ConfigError, load_config, load_queue_url
-from framework.delivery.durations import parse_duration, parse_time
-from framework.delivery.routes import Routing
+from framework.authoring.registry import discover
 from framework.engine.loop import engine_loop
-from framework.registry import discover
+from framework.runtime.delivery.config import ConfigError, load_config, load_queue_url
+from framework.runtime.delivery.durations import parse_duration, parse_time
+from framework.runtime.delivery.routes import Routing
 from tests.delivery.support import API_KEY, ENV, ROOT, WRITE_KEY, write_config
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from framework.delivery.config import ConfigError, load_config
+from framework.runtime.delivery.config import ConfigError, load_config
 from tests.delivery.support import ENV, write_config
 
 WHERE = "sources[0].destinations[0]"

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.delivery.conformance import conforms
-from framework.event_schemas import EVENT_TYPES, event_problems
+from framework.authoring.event_schemas import EVENT_TYPES, event_problems
+from framework.runtime.delivery.conformance import conforms
 
 FIELDS = [
     "type", "userId", "anonymousId", "messageId", "timestamp", "sentAt", "context",

@@ -10,9 +10,9 @@ import httpx
 
 from destinations.perkville import destination as perkville
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.delivery.config import load_config
-from framework.delivery.queue import DeadLetterFilter
-from framework.delivery.runtime import Runtime
+from framework.runtime.delivery.config import load_config
+from framework.runtime.delivery.queue import DeadLetterFilter
+from framework.runtime.delivery.runtime import Runtime
 from tests.delivery.support import (
     ENV,
     SETTINGS,

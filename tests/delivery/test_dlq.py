@@ -8,7 +8,7 @@ import json
 import pytest
 
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.cli import main
+from framework.tooling.cli import main
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import API_KEY, SETTINGS, drained, order, post_batch, wait_for
 

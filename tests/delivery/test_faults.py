@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 
 from destinations.perkville.sandbox import Faults, PerkvilleSandbox
-from framework.delivery.queue import DeadLetterFilter
-from framework.sandbox import FAULT_KINDS
+from framework import FAULT_KINDS
+from framework.runtime.delivery.queue import DeadLetterFilter
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import SETTINGS, drained, order, post_batch, wait_for
 

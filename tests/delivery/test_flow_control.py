@@ -14,9 +14,9 @@ from contextlib import contextmanager
 import pytest
 from aiohttp import web
 
-from framework.delivery.queue import DeadLetterFilter
 from framework.engine.loop import engine_loop
-from framework.web import WebServer
+from framework.runtime.delivery.queue import DeadLetterFilter
+from framework.runtime.web import WebServer
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import drained, order, post_batch, wait_for
 

@@ -14,7 +14,7 @@ from segment.analytics import Client as SegmentClient
 
 from destinations.perkville import destination as perkville
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.delivery.logs import JsonFormatter
+from framework.runtime.delivery.logs import JsonFormatter
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import (
     API_KEY,

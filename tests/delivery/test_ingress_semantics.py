@@ -17,16 +17,16 @@ from segment.analytics.request import APIError
 from segment.analytics.request import post as segment_post
 
 from destinations.perkville import destination as perkville
-from framework.delivery.intake import (
+from framework.engine.loop import engine_loop
+from framework.runtime.delivery.intake import (
     MAX_EVENT_BYTES,
     Accepted,
     IntakeError,
     events_of,
     read_body,
 )
-from framework.delivery.logs import JsonFormatter
-from framework.delivery.runtime import Runtime
-from framework.engine.loop import engine_loop
+from framework.runtime.delivery.logs import JsonFormatter
+from framework.runtime.delivery.runtime import Runtime
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import WRITE_KEY, basic, batch_body, order, serving
 from tests.nesting import in_objects

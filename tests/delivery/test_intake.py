@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from framework.delivery.intake import (
+from framework.core.events import derived_message_id
+from framework.runtime.delivery.intake import (
     MAX_BATCH_BYTES,
     IntakeError,
     events_of,
     read_body,
     write_key,
 )
-from framework.events import derived_message_id
 from tests.delivery.support import basic, order
 
 NOW = 1_795_000_000.0  # 2026-11-18T11:06:40Z

@@ -3,10 +3,10 @@ or a dead letter (terminal, exhausted, expired); and claimed items not to attemp
 
 from __future__ import annotations
 
-from framework.delivery.config import DeliveryOptions
-from framework.delivery.policy import outcome, retry_delay, stale
-from framework.delivery.queue import Dead, Delivered, Retry, WorkItem
-from framework.results import ErrorInfo, Result
+from framework import ErrorInfo, Result
+from framework.runtime.delivery.config import DeliveryOptions
+from framework.runtime.delivery.policy import outcome, retry_delay, stale
+from framework.runtime.delivery.queue import Dead, Delivered, Retry, WorkItem
 
 OPTIONS = DeliveryOptions(max_attempts=5, max_age=3600, backoff=1.0, max_backoff=60.0)
 T0 = 1_000_000.0

@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from framework.delivery.backends import open_async_queue, open_queue
-from framework.delivery.blocking_queue import BlockingQueue
-from framework.delivery.config import ConfigError
-from framework.delivery.local_redis import LocalRedis
-from framework.delivery.queue import (
+from framework.engine.loop import engine_loop
+from framework.runtime.delivery.backends import open_async_queue, open_queue
+from framework.runtime.delivery.blocking_queue import BlockingQueue
+from framework.runtime.delivery.config import ConfigError
+from framework.runtime.delivery.local_redis import LocalRedis
+from framework.runtime.delivery.queue import (
     Dead,
     DeadLetterFilter,
     Delivered,
@@ -31,9 +32,8 @@ from framework.delivery.queue import (
     QueueUnavailable,
     Retry,
 )
-from framework.delivery.redis_queue import RedisQueue
-from framework.delivery.sqlite_queue import SqliteQueue
-from framework.engine.loop import engine_loop
+from framework.runtime.delivery.redis_queue import RedisQueue
+from framework.runtime.delivery.sqlite_queue import SqliteQueue
 
 LEASE = 0.3  # seconds: the lease tests wait it out for real (Redis measures idle time)
 # A claim that must find nothing to take over: SQLite is asked at the time of the last claim

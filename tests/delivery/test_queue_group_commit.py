@@ -21,15 +21,15 @@ from typing import Any
 
 import pytest
 
-from framework.delivery.queue import (
+from framework.runtime.delivery.queue import (
     DeadLetterFilter,
     Delivered,
     Message,
     QueueUnavailable,
     Retry,
 )
-from framework.delivery.sqlite_queue import SqliteQueue
-from framework.delivery.threaded_queue import ThreadedSqliteQueue
+from framework.runtime.delivery.sqlite_queue import SqliteQueue
+from framework.runtime.delivery.threaded_queue import ThreadedSqliteQueue
 
 CALLERS = 50
 Operation = Callable[[], Coroutine[Any, Any, Any]]

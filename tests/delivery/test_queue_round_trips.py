@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from framework.delivery.backends import open_queue
-from framework.delivery.queue import (
+from framework.runtime.delivery.backends import open_queue
+from framework.runtime.delivery.queue import (
     Dead,
     DeadLetterFilter,
     Delivered,

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from framework.cli import main
-from framework.delivery.logs import JsonFormatter
+from framework.runtime.delivery.logs import JsonFormatter
+from framework.tooling.cli import main
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import API_KEY, drained, order, post_batch, wait_for
 from tests.local_server import local_server

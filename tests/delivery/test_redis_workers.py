@@ -15,10 +15,10 @@ import httpx
 import redis
 
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.delivery.backends import open_queue
-from framework.delivery.local_redis import LocalRedis
-from framework.delivery.queue import DeadLetterFilter
-from framework.sandbox import Faults
+from framework import Faults
+from framework.runtime.delivery.backends import open_queue
+from framework.runtime.delivery.local_redis import LocalRedis
+from framework.runtime.delivery.queue import DeadLetterFilter
 from tests.delivery.support import (
     SETTINGS,
     actions,

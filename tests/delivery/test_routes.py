@@ -20,13 +20,13 @@ import pytest
 from destinations.perkville import destination as perkville
 from destinations.perkville.sandbox import PerkvilleSandbox
 from destinations.webhook import destination as webhook
-from framework.cli import main
-from framework.definition import Destination, Preset
-from framework.delivery.config import load_config
-from framework.delivery.queue import DeadLetterFilter, Message
-from framework.delivery.routes import Routing
+from framework import Destination, Preset
 from framework.engine.loop import engine_loop
-from framework.operator import OperatorConfig
+from framework.engine.operator import OperatorConfig
+from framework.runtime.delivery.config import load_config
+from framework.runtime.delivery.queue import DeadLetterFilter, Message
+from framework.runtime.delivery.routes import Routing
+from framework.tooling.cli import main
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import ENV, drained, order, write_config
 from tests.waiting import wait_for

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.delivery.queue import DeadLetterFilter
-from framework.sandbox import Latency
+from framework import Latency
+from framework.runtime.delivery.queue import DeadLetterFilter
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import (
     SETTINGS,

@@ -14,12 +14,12 @@ import pytest
 
 from destinations.perkville import destination as perkville
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.delivery.config import DeliveryOptions, load_config
-from framework.delivery.policy import Skipped, outcome
-from framework.delivery.queue import Delivered, WorkItem
-from framework.delivery.runtime import Runtime
+from framework import Result
 from framework.engine.loop import engine_loop
-from framework.results import Result
+from framework.runtime.delivery.config import DeliveryOptions, load_config
+from framework.runtime.delivery.policy import Skipped, outcome
+from framework.runtime.delivery.queue import Delivered, WorkItem
+from framework.runtime.delivery.runtime import Runtime
 from tests.delivery.conftest import MakeRuntime
 from tests.delivery.support import ENV, drained, order, post_batch, wait_for, write_config
 
@@ -38,7 +38,7 @@ def fields(caplog: pytest.LogCaptureFixture, message: str) -> list[dict[str, Any
     return [
         dict(record.fields)  # type: ignore[attr-defined]
         for record in caplog.records
-        if record.name == "framework.delivery" and record.getMessage() == message
+        if record.name == "framework.runtime.delivery" and record.getMessage() == message
     ]
 
 
@@ -60,7 +60,7 @@ def test_a_declined_result_is_a_skip_with_its_reason_that_ends_the_item() -> Non
 def test_a_work_item_its_action_declines_is_logged_and_counted_as_skipped(
     sandbox: PerkvilleSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="framework.delivery")
+    caplog.set_level(logging.DEBUG, logger="framework.runtime.delivery")
     runtime = Runtime(load_config(engage_config(tmp_path, sandbox.url), ENV), DESTINATIONS)
     try:
         runtime.start()
@@ -82,7 +82,7 @@ def test_a_work_item_its_action_declines_is_logged_and_counted_as_skipped(
 def test_an_identify_call_no_route_takes_is_counted_and_explained(
     sandbox: PerkvilleSandbox, make_runtime: MakeRuntime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="framework.delivery")
+    caplog.set_level(logging.DEBUG, logger="framework.runtime.delivery")
     runtime = make_runtime(sandbox.url, pool=False)
     assert post_batch(runtime, [IDENTIFY, order(1)]) == 2
     assert runtime.queue.depth().get("queued") == 1  # the track event alone
@@ -103,7 +103,7 @@ def test_an_identify_call_no_route_takes_is_counted_and_explained(
 def test_an_event_its_integrations_turn_off_says_so(
     sandbox: PerkvilleSandbox, make_runtime: MakeRuntime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="framework.delivery")
+    caplog.set_level(logging.DEBUG, logger="framework.runtime.delivery")
     runtime = make_runtime(sandbox.url, pool=False)
     assert post_batch(runtime, [{**order(2), "integrations": {"Perkville": False}}]) == 1
     assert runtime.metrics.unrouted.value("shop", "track") == 1
@@ -114,7 +114,7 @@ def test_an_event_its_integrations_turn_off_says_so(
 def test_a_page_call_gets_the_framework_reason_when_none_is_declared(
     sandbox: PerkvilleSandbox, make_runtime: MakeRuntime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="framework.delivery")
+    caplog.set_level(logging.DEBUG, logger="framework.runtime.delivery")
     runtime = make_runtime(sandbox.url, pool=False)
     screen = {"type": "screen", "name": "Home", "userId": "u", "messageId": "s-1"}
     assert post_batch(runtime, [screen]) == 1

@@ -10,11 +10,10 @@ import itertools
 
 import pytest
 
-from framework.definition import HttpRequest
+from framework import HttpRequest, RetryableError
 from framework.engine.flow import DEFAULT_PAUSE, FlowControl, FlowLimits
+from framework.engine.http import RequestClient, prepare
 from framework.engine.loop import engine_loop
-from framework.errors import RetryableError
-from framework.http import RequestClient, prepare
 from framework.testing import CapturingTransport, replies, reply
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from framework import Action, Choice, Destination, FieldSpec, Payload
-from framework.mapping import first_of, path
+from framework import Action, Choice, Destination, FieldSpec, Payload, first_of, path
 from framework.testing import make_test_destination, model_from_fields, post_payload
 
 # Distinctive, so that a leak is found by a plain substring search.

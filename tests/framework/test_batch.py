@@ -19,7 +19,7 @@ from framework import (
     Settings,
     SettingsError,
 )
-from framework.model import values_of
+from framework.authoring.model import values_of
 from framework.testing import (
     CapturingTransport,
     make_identify_event,

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from framework.errors import Problem
-from framework.event_schemas import EVENT_TYPES, event_problems, event_schema
-from framework.schema_files import render
+from framework.authoring.event_schemas import EVENT_TYPES, event_problems, event_schema
+from framework.core.errors import Problem
+from framework.tooling.schema_files import render
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "framework/server/static/sample-events.json"
+SAMPLES = ROOT / "framework/runtime/server/static/sample-events.json"
 
 
 @pytest.mark.parametrize("kind", EVENT_TYPES)

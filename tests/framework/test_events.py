@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from framework.events import derived_message_id, with_message_id
+from framework.core.events import derived_message_id, with_message_id
 from framework.testing import make_track_event
 
 EVENT = make_track_event(

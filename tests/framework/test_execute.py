@@ -18,9 +18,10 @@ from framework import (
     Preset,
     Settings,
 )
-from framework.execute import presets_as_subscriptions
-from framework.mapping import compile_mapping
-from framework.subscriptions import compile_subscription
+from framework.core.version import VERSION
+from framework.engine.execute import presets_as_subscriptions
+from framework.languages.fql import compile_subscription
+from framework.languages.mapping import compile_mapping
 from framework.testing import (
     CapturingTransport,
     make_identify_event,
@@ -28,7 +29,6 @@ from framework.testing import (
     post_payload,
     reply,
 )
-from framework.version import VERSION
 from tests.framework.support import (
     BASE_URL,
     SECRET,
@@ -434,8 +434,8 @@ def test_subscriptions_and_mappings_are_compiled_once(monkeypatch: pytest.Monkey
         calls["subscription"] += 1
         return compile_subscription(source)
 
-    monkeypatch.setattr("framework.execute.compile_mapping", counting_mapping)
-    monkeypatch.setattr("framework.execute.compile_subscription", counting_subscription)
+    monkeypatch.setattr("framework.engine.execute.compile_mapping", counting_mapping)
+    monkeypatch.setattr("framework.engine.execute.compile_subscription", counting_subscription)
     subscriptions = [
         ActionSubscription("send", 'type = "track"'),
         ActionSubscription("send", 'event = "Event 7"', {"source": "seven"}),

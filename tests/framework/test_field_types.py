@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from pydantic import SecretStr
 
 from framework import Choice, DefinitionError, FieldSpec
-from framework.field_types import (
+from framework.authoring.field_types import (
     CHOICES_WIDGET,
     FORMATS,
     KINDS,
@@ -24,14 +24,14 @@ from framework.field_types import (
     kind_of_annotation,
     kinds_taking,
 )
-from framework.fields import FieldType
-from framework.json_schema import DIALECT, field_schema
-from framework.sample_data import sample_value
+from framework.authoring.fields import FieldType
+from framework.authoring.json_schema import DIALECT, field_schema
+from framework.authoring.sample_data import sample_value
+from framework.authoring.validation import FieldsValidator
 from framework.testing import make_test_destination
-from framework.validation import FieldsValidator
 from tests.framework.support import field
 
-FORM_JS = Path(__file__).resolve().parents[2] / "framework/server/static/form.js"
+FORM_JS = Path(__file__).resolve().parents[2] / "framework/runtime/server/static/form.js"
 SEEDS = [f"registry/{index}" for index in range(10)]
 
 EVERY_TYPE = [pytest.param(field(type=name), id=name) for name in KINDS]

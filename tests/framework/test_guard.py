@@ -1,4 +1,4 @@
-"""The address guard (framework.guard): which addresses are public, how tenant URLs are
+"""The address guard (framework.core.guard): which addresses are public, how tenant URLs are
 checked before sending (and before a dry run), how the operator allows private targets,
 and, over a real loopback server, that a guarded connection goes to the checked address
 and that redirects are not followed."""
@@ -21,11 +21,11 @@ from framework import (
     HttpRequest,
     IntegrationError,
     Payload,
+    Result,
     Settings,
 )
-from framework.engine.client import AiohttpTransport
-from framework.engine.loop import engine_loop
-from framework.guard import (
+from framework.authoring.model import values_of
+from framework.core.guard import (
     AddressGuard,
     UnsafeUrlError,
     absolute_url_scheme,
@@ -34,9 +34,9 @@ from framework.guard import (
     static_resolver,
     system_resolver,
 )
-from framework.http import prepare
-from framework.model import values_of
-from framework.results import Result
+from framework.engine.client import AiohttpTransport
+from framework.engine.http import prepare
+from framework.engine.loop import engine_loop
 from framework.testing import CapturingTransport, make_track_event
 from tests.framework.support import SETTINGS, make_action, make_destination
 from tests.local_server import LocalServer, local_server

@@ -19,11 +19,11 @@ import httpx
 import pytest
 
 from framework import HttpRequest, IntegrationError, RetryableError, RetryPolicy
+from framework.core.version import USER_AGENT
+from framework.engine.http import PreparedRequest, RequestClient, prepare
 from framework.engine.loop import engine_loop
-from framework.http import PreparedRequest, RequestClient, prepare
-from framework.responses import error_for_response, response_message, retry_after
+from framework.engine.responses import error_for_response, response_message, retry_after
 from framework.testing import CapturingTransport, recording_sleep, replies, reply
-from framework.version import USER_AGENT
 
 # RetryPolicy.delay --------------------------------------------------------------------------
 

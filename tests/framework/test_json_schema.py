@@ -9,9 +9,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from destinations.perkville import destination as perkville
-from framework import Choice, Destination, FieldSpec, SettingsError
-from framework.json_schema import DIALECT, field_schema, payload_schema, settings_schema
-from framework.settings import validate_settings
+from framework import Choice, Destination, FieldSpec, SettingsError, validate_settings
+from framework.authoring.json_schema import DIALECT, field_schema, payload_schema, settings_schema
 from framework.testing import make_test_destination
 from tests.framework.support import (
     SECRET,

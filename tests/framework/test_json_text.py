@@ -1,4 +1,4 @@
-"""Strict JSON in and out (framework.json_text): what every entry point refuses, named by
+"""Strict JSON in and out (framework.core.json_text): what every entry point refuses, named by
 a JSON pointer and never by the value, and what no writer ever writes."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from framework.json_text import (
+from framework.core.json_text import (
     MAX_DEPTH,
     MAX_INTEGER_DIGITS,
     JsonTextError,

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from framework.delivery.logs import JsonFormatter, log
-from framework.events import derived_message_id
-from framework.json_text import parse_json
-from framework.sandbox import Reply, Sandbox, SandboxRequest
-from framework.schema_files import render
+from framework import Reply, Sandbox, SandboxRequest
+from framework.core.events import derived_message_id
+from framework.core.json_text import parse_json
+from framework.runtime.delivery.logs import JsonFormatter, log
+from framework.tooling.schema_files import render
 
 
 def logged(**fields: Any) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def logged(**fields: Any) -> dict[str, Any]:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("framework.delivery")
+    logger = logging.getLogger("framework.runtime.delivery")
     logger.addHandler(handler)
     level = logger.level
     logger.setLevel(logging.INFO)

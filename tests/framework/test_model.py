@@ -8,9 +8,18 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from framework import Choice, DefinitionError, Field, FieldSpec, Model, Payload, Settings
-from framework.mapping import MISSING, path
-from framework.model import Unconverted, build, fields_of, values_of
+from framework import (
+    MISSING,
+    Choice,
+    DefinitionError,
+    Field,
+    FieldSpec,
+    Model,
+    Payload,
+    Settings,
+    path,
+)
+from framework.authoring.model import Unconverted, build, fields_of, values_of
 
 
 class Address(Model):

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from destinations.webhook import destination as webhook
-from framework.cli import main
-from framework.execute import DestinationRunner
-from framework.http import DEFAULT_TIMEOUT
-from framework.operator import OperatorConfig, OperatorConfigError, endpoint_variable
+from framework import DestinationRunner
+from framework.engine.http import DEFAULT_TIMEOUT
+from framework.engine.operator import OperatorConfig, OperatorConfigError, endpoint_variable
+from framework.tooling.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "https://user:s3cr3t@api.example.com/v1"
@@ -187,9 +187,9 @@ def test_actions_send_reads_private_targets_from_the_environment(
 # commands), the runtime configuration's "env:NAME" secrets, and a child process's
 # environment in `actions validate`.
 ENVIRONMENT_READERS = {
-    "framework/operator.py",
-    "framework/delivery/config.py",
-    "framework/cli/authoring.py",
+    "framework/engine/operator.py",
+    "framework/runtime/delivery/config.py",
+    "framework/tooling/cli/authoring.py",
 }
 READS_ENVIRONMENT = re.compile(r"\bos\.environ\b|\bgetenv\b|\bfrom os import\b")
 BUILDS_FROM_ENVIRONMENT = re.compile(r"(?<!def )\b(from_environment|private_targets_allowed)\(")
@@ -209,4 +209,4 @@ def test_only_the_edge_modules_read_the_environment() -> None:
 
 def test_only_the_commands_build_the_operator_configuration_from_the_environment() -> None:
     builders = {name for name, text in sources().items() if BUILDS_FROM_ENVIRONMENT.search(text)}
-    assert builders == {"framework/operator.py", "framework/cli/common.py"}
+    assert builders == {"framework/engine/operator.py", "framework/tooling/cli/common.py"}

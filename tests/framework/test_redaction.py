@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from framework.redaction import REDACTED, Redactor
+from framework.core.redaction import REDACTED, Redactor
 from tests.framework.support import SECRET
 
 REDACTOR = Redactor([SECRET])

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from yarl import URL
 
-import framework.redaction
-from framework.redaction import REDACTED, Redactor
+import framework.core.redaction
+from framework.core.redaction import REDACTED, Redactor
 
 # Each holds a line break (every escaping changes it) and a non-ASCII letter (so that its
 # Latin-1 reading differs); the quotes decide which quote style Python's repr picks.
@@ -133,13 +133,13 @@ def test_text_is_redacted_before_it_is_shortened() -> None:
 
 def test_the_forms_are_computed_once_per_redactor(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    forms = framework.redaction.secret_forms
+    forms = framework.core.redaction.secret_forms
 
     def counting(secret: str) -> set[str]:
         calls.append(secret)
         return forms(secret)
 
-    monkeypatch.setattr(framework.redaction, "secret_forms", counting)
+    monkeypatch.setattr(framework.core.redaction, "secret_forms", counting)
     redactor = Redactor(["s3cr3t-one", "s3cr3t-two"])
     for _ in range(3):
         redactor.text("s3cr3t-one and s3cr3t%2Dtwo")

@@ -13,15 +13,21 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from framework import AuthenticationTest, DestinationRunner, HttpRequest, SettingsError
+from framework import (
+    AuthenticationTest,
+    DestinationRunner,
+    HttpRequest,
+    IntegrationError,
+    SettingsError,
+    validate_settings,
+)
+from framework.authoring.settings import settings_problems
+from framework.core.redaction import REDACTED, Redactor
 from framework.engine.client import AiohttpTransport
+from framework.engine.http import PreparedRequest, RequestClient, prepare
 from framework.engine.loop import engine_loop
+from framework.engine.responses import error_for_exception, error_for_response
 from framework.engine.transport import HttpxTransport
-from framework.errors import IntegrationError
-from framework.http import PreparedRequest, RequestClient, prepare
-from framework.redaction import REDACTED, Redactor
-from framework.responses import error_for_exception, error_for_response
-from framework.settings import settings_problems, validate_settings
 from framework.testing import CapturingTransport, make_track_event
 from tests.framework.support import SECRET, field, make_destination
 from tests.local_server import local_server

@@ -1,4 +1,4 @@
-"""framework.sample_data: seeded realistic values, settings, events the default mappings
+"""framework.authoring.sample_data: seeded realistic values, settings, events the default mappings
 resolve from, the round-trip check that catches a broken default mapping, and the
 ``sample_overrides`` hook."""
 
@@ -16,12 +16,10 @@ from typing import Any
 
 import pytest
 
-from framework import Choice, Destination, FieldSpec
-from framework.mapping import compile_mapping, first_of, path
-from framework.sample_data import (
+from framework import Choice, Destination, FieldSpec, Sample, first_of, path, validate_settings
+from framework.authoring.sample_data import (
     LIST_LENGTH,
     ActionSample,
-    Sample,
     SampleError,
     base_event,
     build_sample,
@@ -31,9 +29,9 @@ from framework.sample_data import (
     sample_values,
     set_path,
 )
-from framework.settings import validate_settings
+from framework.authoring.validation import FieldsValidator
+from framework.languages.mapping import compile_mapping
 from framework.testing import make_test_destination, run_action
-from framework.validation import FieldsValidator
 
 ROOT = Path(__file__).resolve().parents[2]
 ISO_4217 = {"USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "SEK", "NOK", "BRL"}

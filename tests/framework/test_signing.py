@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from framework import DestinationRunner, HttpRequest, Payload, RetryPolicy, Settings
+from framework.authoring.model import values_of
+from framework.engine.http import RequestClient, prepare
 from framework.engine.loop import engine_loop
-from framework.http import RequestClient, prepare
-from framework.model import values_of
 from framework.testing import CapturingTransport, make_track_event, recording_sleep, replies, reply
 from tests.framework.support import SECRET, SETTINGS, make_action, make_destination
 

@@ -21,8 +21,8 @@ from framework import (
     Result,
     Settings,
 )
-from framework.execute import presets_as_subscriptions
-from framework.model import values_of
+from framework.authoring.model import values_of
+from framework.engine.execute import presets_as_subscriptions
 from framework.testing import CapturingTransport, make_identify_event, make_track_event
 from tests.framework.support import SECRET, SETTINGS, make_action, make_destination
 

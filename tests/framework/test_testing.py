@@ -8,9 +8,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from framework import Field, FieldSpec, Payload, Settings
-from framework.mapping import path
-from framework.model import Model, fields_of
+from framework import Field, FieldSpec, Model, Payload, Settings, path
+from framework.authoring.model import fields_of
 from framework.testing import (
     TEST_BASE_URL,
     CapturingTransport,

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from framework import Choice, FieldSpec
-from framework.validation import FieldsValidator
+from framework.authoring.validation import FieldsValidator
 from tests.framework.support import SECRET, field
 
 LAX = False

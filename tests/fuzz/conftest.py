@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from destinations.perkville import destination as perkville
-from framework.delivery.config import load_config
-from framework.delivery.runtime import Runtime
-from framework.server.ingress import Ingress
+from framework.runtime.delivery.config import load_config
+from framework.runtime.delivery.runtime import Runtime
+from framework.runtime.server.ingress import Ingress
 from tests.delivery.support import ENV, write_config
 from tests.fuzz.support import TALLY, LogRecorder, StandIn
 from tests.local_server import local_server

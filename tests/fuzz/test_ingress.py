@@ -17,10 +17,10 @@ import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framework.delivery.queue import Delivered
-from framework.delivery.runtime import Runtime
 from framework.engine.loop import engine_loop
-from framework.server.ingress import CALL_PATHS, Ingress
+from framework.runtime.delivery.queue import Delivered
+from framework.runtime.delivery.runtime import Runtime
+from framework.runtime.server.ingress import CALL_PATHS, Ingress
 from tests.delivery.support import WRITE_KEY, basic
 from tests.fuzz.strategies import (
     CALL_TYPES,

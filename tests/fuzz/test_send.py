@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framework.cli import main
+from framework.tooling.cli import main
 from tests.fuzz.strategies import (
     api_keys,
     deep_values,

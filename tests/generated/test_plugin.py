@@ -1,4 +1,4 @@
-"""framework.pytest_plugin: which generated tests exist, and an external package of
+"""framework.testing.pytest_plugin: which generated tests exist, and an external package of
 destinations getting them with one line (run in a separate pytest process)."""
 
 from __future__ import annotations
@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 
 from destinations.perkville import destination as perkville
-from framework.pytest_plugin import MARKER, GeneratedCase, generated_cases, generated_snapshot_tests
 from framework.testing import make_test_destination
+from framework.testing.pytest_plugin import (
+    MARKER,
+    GeneratedCase,
+    generated_cases,
+    generated_snapshot_tests,
+)
 
 REGISTERED = {"perkville": perkville, "test": make_test_destination()}
 
@@ -79,9 +84,9 @@ ACME = '''
     from pydantic import SecretStr
 
     from framework import Action, Choice, Destination, Field, HttpRequest, Payload, Settings
-    from framework.mapping import path
-    from framework.model import values_of
-    from framework.sample_data import Sample
+    from framework.languages.mapping import path
+    from framework.authoring.model import values_of
+    from framework.authoring.sample_data import Sample
 
 
     class AcmeSettings(Settings):
@@ -138,7 +143,7 @@ CONFTEST = """
     from dataclasses import replace
 
     import acme_dest
-    from framework import registry
+    from framework.authoring import registry
 
     _discover = registry.discover
 
@@ -152,7 +157,7 @@ CONFTEST = """
 """
 
 ONE_LINE = """
-    from framework.pytest_plugin import generated_snapshot_tests
+    from framework.testing.pytest_plugin import generated_snapshot_tests
 
     test_generated = generated_snapshot_tests(packages=["acme_dest"])
 """

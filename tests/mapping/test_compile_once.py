@@ -6,8 +6,9 @@ from typing import Any, NoReturn
 
 import pytest
 
-from framework.mapping import compile_mapping, first_of, path, paths
-from framework.mapping.directives import DIRECTIVES, lookup
+from framework import first_of, path
+from framework.languages.mapping import compile_mapping, paths
+from framework.languages.mapping.directives import DIRECTIVES, lookup
 
 MAPPING: dict[str, Any] = {
     "email": first_of("$.email", "$.properties.email", "$.context.traits.email"),
@@ -65,17 +66,17 @@ EXPECTED = {
     "liquid": "ann",
 }
 FORBIDDEN = (
-    "framework.mapping.validate.validate_mapping",
-    "framework.mapping.validate.problems_in",
-    "framework.mapping.compiler.checked",
-    "framework.mapping.schema._validator",
-    "framework.mapping.compiler.Compiler.compile",
-    "framework.mapping.paths.parse_path",
-    "framework.mapping.directives.lookup.parse_path",
-    "framework.mapping.directives.template.parse_path",
-    "framework.mapping.directives.template.parse_template",
-    "framework.mapping.directives.liquid.parse_liquid",
-    "framework.mapping.liquid_engine.parse_liquid",
+    "framework.languages.mapping.validate.validate_mapping",
+    "framework.languages.mapping.validate.problems_in",
+    "framework.languages.mapping.compiler.checked",
+    "framework.languages.mapping.schema._validator",
+    "framework.languages.mapping.compiler.Compiler.compile",
+    "framework.languages.mapping.paths.parse_path",
+    "framework.languages.mapping.directives.lookup.parse_path",
+    "framework.languages.mapping.directives.template.parse_path",
+    "framework.languages.mapping.directives.template.parse_template",
+    "framework.languages.mapping.directives.liquid.parse_liquid",
+    "framework.languages.mapping.liquid_engine.parse_liquid",
     "liquid.Environment.from_string",
     "re.compile",
 )

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from framework.errors import MappingError, MappingResolutionError
-from framework.mapping import MISSING, compile_mapping, referenced_paths, validate_mapping
-from framework.mapping.flatten import flatten
+from framework import MISSING, MappingError
+from framework.core.errors import MappingResolutionError
+from framework.languages.mapping import compile_mapping, referenced_paths, validate_mapping
+from framework.languages.mapping.flatten import flatten
 from tests.shared_data import load_shared
 
 NON_OBJECT_MAPPING = (

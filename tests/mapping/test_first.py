@@ -6,16 +6,9 @@ from typing import Any
 
 import pytest
 
-from framework.mapping import (
-    MISSING,
-    compile_mapping,
-    first_of,
-    first_string_of,
-    path,
-    referenced_paths,
-    validate_mapping,
-)
-from framework.mapping.values import has_value
+from framework import MISSING, first_of, first_string_of, path
+from framework.languages.mapping import compile_mapping, referenced_paths, validate_mapping
+from framework.languages.mapping.values import has_value
 
 EMAIL = first_of("$.email", "$.properties.email", "$.context.traits.email")
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from framework.errors import MappingError, MappingResolutionError, Problem
-from framework.mapping import compile_mapping, liquid_engine, validate_mapping
-from framework.mapping.liquid_engine import WORK_BUDGET
-from framework.mapping.validate import MAX_DEPTH
+from framework import MappingError
+from framework.core.errors import MappingResolutionError, Problem
+from framework.languages.mapping import compile_mapping, liquid_engine, validate_mapping
+from framework.languages.mapping.liquid_engine import WORK_BUDGET
+from framework.languages.mapping.validate import MAX_DEPTH
 from tests.nesting import in_objects
 
 TOO_DEEP = f"it is nested more than {MAX_DEPTH} deep"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from framework.errors import MappingResolutionError
-from framework.mapping import compile_mapping, referenced_paths, validate_mapping
-from framework.mapping.liquid_engine import (
+from framework.core.errors import MappingResolutionError
+from framework.languages.mapping import compile_mapping, referenced_paths, validate_mapping
+from framework.languages.mapping.liquid_engine import (
     DISABLED_FILTERS,
     DISABLED_TAGS,
     MAX_SIZE,

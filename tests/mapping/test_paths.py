@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from framework.errors import MappingResolutionError
-from framework.mapping import MISSING, compile_mapping, validate_mapping
-from framework.mapping.paths import Path, PathSyntaxError, get_path, parse_path
+from framework import MISSING
+from framework.core.errors import MappingResolutionError
+from framework.languages.mapping import compile_mapping, validate_mapping
+from framework.languages.mapping.paths import Path, PathSyntaxError, get_path, parse_path
 
 
 @pytest.mark.parametrize(

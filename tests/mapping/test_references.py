@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from framework.mapping import first_of, path, referenced_paths
+from framework import first_of, path
+from framework.languages.mapping import referenced_paths
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from framework.errors import MappingResolutionError
-from framework.mapping import MISSING, compile_mapping
+from framework import MISSING
+from framework.core.errors import MappingResolutionError
+from framework.languages.mapping import compile_mapping
 
 
 def test_missing_sentinel() -> None:

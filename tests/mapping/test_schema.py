@@ -10,13 +10,19 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from framework.mapping import mapping_json_schema, validate_mapping
-from framework.mapping import messages as messages_module
-from framework.mapping.directives import DIRECTIVES
-from framework.mapping.formats import FORMATS
+from framework.languages.mapping import mapping_json_schema, validate_mapping
+from framework.languages.mapping import messages as messages_module
+from framework.languages.mapping.directives import DIRECTIVES
+from framework.languages.mapping.formats import FORMATS
 from tests.shared_data import load_shared
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "framework" / "mapping" / "mapping.schema.json"
+SCHEMA_PATH = (
+    Path(__file__).resolve().parents[2]
+    / "framework"
+    / "languages"
+    / "mapping"
+    / "mapping.schema.json"
+)
 NOT_ASSERTIONS = {
     "$schema",
     "$ref",

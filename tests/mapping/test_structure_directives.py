@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from framework.errors import MappingResolutionError
-from framework.mapping import MISSING, compile_mapping, path, validate_mapping
-from framework.mapping.flatten import flatten
+from framework import MISSING, path
+from framework.core.errors import MappingResolutionError
+from framework.languages.mapping import compile_mapping, validate_mapping
+from framework.languages.mapping.flatten import flatten
 
 # --- @arrayPath ----------------------------------------------------------------------------
 

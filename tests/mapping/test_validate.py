@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from framework.errors import MappingError, Problem
-from framework.mapping import compile_mapping, first_of, validate_mapping
+from framework import MappingError, first_of
+from framework.core.errors import Problem
+from framework.languages.mapping import compile_mapping, validate_mapping
 
 BROKEN: dict[str, Any] = {
     "email": {"@if": {"exists": {"@path": "$.email"}, "then": {"@foo": 1}}},

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from framework.mapping import MISSING, compile_mapping, path, validate_mapping
+from framework import MISSING, path
+from framework.languages.mapping import compile_mapping, validate_mapping
 
 
 def _resolve(directive: str, argument: Any, value: Any) -> Any:

@@ -11,7 +11,7 @@ import pytest
 from destinations.perkville import destination
 from destinations.perkville.sandbox import PerkvilleSandbox
 from framework import DestinationRunner, Result
-from framework.execute import presets_as_subscriptions
+from framework.engine.execute import presets_as_subscriptions
 from framework.testing import (
     ActionRun,
     CapturingTransport,

@@ -8,8 +8,9 @@ import pytest
 
 from destinations.perkville import destination
 from destinations.perkville.award_points import ORDER_ID, AwardPoints, has_order_id
-from framework.mapping import MISSING, compile_mapping
-from framework.model import build
+from framework import MISSING
+from framework.authoring.model import build
+from framework.languages.mapping import compile_mapping
 from framework.testing import ActionRun, make_identify_event, make_track_event, run_action
 from tests.perkville.support import SETTINGS
 

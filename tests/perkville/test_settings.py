@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from destinations.perkville import destination
-from framework import DestinationRunner, SettingsError
-from framework.settings import validate_settings
+from framework import DestinationRunner, SettingsError, validate_settings
 from framework.testing import CapturingTransport
 from tests.perkville.support import API_KEY, SETTINGS
 

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.errors import SubscriptionSyntaxError
-from framework.subscriptions import Subscription, compile_subscription
+from framework import SubscriptionSyntaxError
+from framework.languages.fql import Subscription, compile_subscription
 from tests.properties.strategies import json_events, json_values
 
 FIELDS = st.sampled_from(

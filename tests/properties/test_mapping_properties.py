@@ -10,8 +10,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framework.errors import MappingError, MappingResolutionError
-from framework.mapping import MISSING, compile_mapping, validate_mapping
+from framework import MISSING, MappingError
+from framework.core.errors import MappingResolutionError
+from framework.languages.mapping import compile_mapping, validate_mapping
 from tests.properties.strategies import json_events, json_values
 
 PATHS = st.sampled_from(

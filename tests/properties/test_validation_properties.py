@@ -11,11 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from framework.conversions import Invalid
-from framework.field_types import FORMATS, KINDS
-from framework.fields import Choice, FieldSpec
-from framework.mapping import MISSING
-from framework.validation import FieldsValidator
+from framework import MISSING, Choice, FieldSpec
+from framework.authoring.conversions import Invalid
+from framework.authoring.field_types import FORMATS, KINDS
+from framework.authoring.validation import FieldsValidator
 from tests.properties.strategies import json_values
 
 SCALARS = [name for name, kind in KINDS.items() if kind.scalar]

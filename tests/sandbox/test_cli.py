@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.cli import main
+from framework.tooling.cli import main
 from tests.sandbox.support import (
     AUTH,
     EXAMPLES,
@@ -33,7 +33,7 @@ SETTINGS_FILE = str(EXAMPLES / "settings.json")
 
 
 def sandbox_command(*options: str) -> list[str]:
-    return [sys.executable, "-m", "framework.cli", "sandbox", "perkville", *options]
+    return [sys.executable, "-m", "framework.tooling.cli", "sandbox", "perkville", *options]
 
 
 @contextmanager

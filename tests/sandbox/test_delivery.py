@@ -8,9 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from destinations.perkville import destination
-from framework.execute import DestinationRunner
-from framework.http import RetryPolicy
-from framework.sandbox import FAULT_KINDS
+from framework import FAULT_KINDS, DestinationRunner, RetryPolicy
 from framework.testing import recording_sleep
 from tests.sandbox.conftest import MakeSandbox
 from tests.sandbox.support import EXPECTED_BALANCES, GOOD_EVENTS, SETTINGS, example_events

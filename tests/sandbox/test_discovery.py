@@ -17,9 +17,8 @@ import pytest
 from destinations.perkville import destination as perkville
 from destinations.perkville.sandbox import PerkvilleSandbox
 from destinations.webhook import destination as webhook
-from framework.definition import Destination
-from framework.errors import DefinitionError
-from framework.sandbox import Faults, Reply, Sandbox, SandboxRequest, sandbox_factory
+from framework import DefinitionError, Destination, Faults, Reply, Sandbox, SandboxRequest
+from framework.runtime.sandbox import sandbox_factory
 from framework.testing import make_test_destination
 from tests.perkville.support import SETTINGS as PERKVILLE_SETTINGS
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from framework.sandbox import FAULT_KINDS, Faults
+from framework import FAULT_KINDS, Faults
 from tests.sandbox.conftest import MakeSandbox
 from tests.sandbox.support import AUTH, transaction
 from tests.waiting import HANG_GUARD, wait_for

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from destinations.perkville.sandbox import Faults, Latency, PerkvilleSandbox
-from framework.sandbox import Reply, SandboxRequest
+from framework import Reply, SandboxRequest
 from tests.sandbox.support import AUTH, SETTINGS, transaction
 from tests.waiting import HANG_GUARD
 

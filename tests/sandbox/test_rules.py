@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from destinations.perkville.sandbox import PerkvilleSandbox
-from framework.errors import SettingsError
+from framework import SettingsError
 from tests.sandbox.support import AUTH, SETTINGS, transaction
 from tests.waiting import HANG_GUARD
 

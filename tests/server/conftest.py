@@ -27,5 +27,5 @@ def client(mock: LocalServer) -> Iterator[httpx.Client]:
 @pytest.fixture
 def server_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Everything the settings server logs (request lines, errors)."""
-    caplog.set_level(logging.INFO, logger="framework.server")
+    caplog.set_level(logging.INFO, logger="framework.runtime.server")
     return caplog

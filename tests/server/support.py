@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 
-from framework.definition import Destination
+from framework import Destination
 from framework.engine.loop import engine_loop
-from framework.operator import OperatorConfig
-from framework.schema_files import write_schemas
-from framework.server import MAX_BODY, SettingsApi, SettingsServer
-from framework.server.ingress import Ingress
+from framework.engine.operator import OperatorConfig
+from framework.runtime.server import MAX_BODY, SettingsApi, SettingsServer
+from framework.runtime.server.ingress import Ingress
+from framework.tooling.schema_files import write_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_TEXT = "# TYPE actions_events_received_total counter\nactions_events_received_total 0\n"

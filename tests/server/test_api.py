@@ -13,8 +13,8 @@ import pytest
 
 from destinations.perkville import destination as perkville
 from destinations.webhook import destination as webhook
-from framework.operator import OperatorConfig
-from framework.server import SettingsApi
+from framework.engine.operator import OperatorConfig
+from framework.runtime.server import SettingsApi
 from tests.local_server import LocalServer
 from tests.perkville.support import API_KEY, SETTINGS
 from tests.server.support import running_server, schemas_of

@@ -16,10 +16,10 @@ import httpx
 import pytest
 
 from destinations.perkville import destination as perkville
-from framework.delivery.intake import IntakeError
-from framework.delivery.metrics import CONTENT_TYPE
-from framework.delivery.queue import QueueUnavailable
-from framework.server.ingress import Ingress
+from framework.runtime.delivery.intake import IntakeError
+from framework.runtime.delivery.metrics import CONTENT_TYPE
+from framework.runtime.delivery.queue import QueueUnavailable
+from framework.runtime.server.ingress import Ingress
 from tests.server.support import METRICS_TEXT, Call, FakeRuntime, error_of, running_server
 
 LIMIT = 10_000

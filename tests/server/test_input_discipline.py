@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from framework.json_text import parse_json
+from framework.core.json_text import parse_json
 from framework.testing import make_test_destination
 from tests.nesting import in_objects
 from tests.perkville.support import SETTINGS

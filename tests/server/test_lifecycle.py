@@ -14,7 +14,7 @@ import aiohttp
 import httpx
 
 from destinations.perkville import destination as perkville
-from framework.server.ingress import Ingress
+from framework.runtime.server.ingress import Ingress
 from tests.server.support import FakeRuntime, running_server
 from tests.waiting import HANG_GUARD, wait_for
 

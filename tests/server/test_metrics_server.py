@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from framework.delivery.metrics import CONTENT_TYPE
-from framework.delivery.metrics_server import MetricsServer
+from framework.runtime.delivery.metrics import CONTENT_TYPE
+from framework.runtime.delivery.metrics_server import MetricsServer
 from tests.server.support import METRICS_TEXT
 
 SECRET = "redis://:hunter2@queue:6379"

@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from destinations.perkville import destination as perkville
-from framework.cli import main
-from framework.cli.common import UsageError
-from framework.cli.serve import operator_from
-from framework.server import SettingsServer
+from framework.runtime.server import SettingsServer
+from framework.tooling.cli import main
+from framework.tooling.cli.common import UsageError
+from framework.tooling.cli.serve import operator_from
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,7 +93,7 @@ def test_a_port_in_use_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_serve_exits_cleanly_on_a_stop_signal(stop: signal.Signals) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "framework.cli", "serve", "--port", "0"],
+        [sys.executable, "-m", "framework.tooling.cli", "serve", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

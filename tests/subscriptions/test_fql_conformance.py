@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from framework.errors import SubscriptionSyntaxError
-from framework.subscriptions import compile_subscription
+from framework import SubscriptionSyntaxError
+from framework.languages.fql import compile_subscription
 from tests.subscriptions.upstream_ast import NotAnAstError, upstream_ast_to_fql
 
 CONFORMANCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"

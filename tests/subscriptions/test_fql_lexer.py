@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from framework.errors import SubscriptionSyntaxError
-from framework.subscriptions.lexer import TokenKind, tokenize
+from framework import SubscriptionSyntaxError
+from framework.languages.fql.lexer import TokenKind, tokenize
 
 
 def _kinds(source: str) -> list[TokenKind]:

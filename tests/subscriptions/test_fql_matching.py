@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-import framework.subscriptions.lexer as lexer_module
-import framework.subscriptions.parser as parser_module
-import framework.subscriptions.subscription as subscription_module
-from framework.subscriptions import Subscription, compile_subscription
-from framework.subscriptions.compiler import compile_glob
+import framework.languages.fql.lexer as lexer_module
+import framework.languages.fql.parser as parser_module
+import framework.languages.fql.subscription as subscription_module
+from framework.languages.fql import Subscription, compile_subscription
+from framework.languages.fql.compiler import compile_glob
 
 
 def matches(source: str, event: Any) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from framework.errors import SubscriptionSyntaxError
-from framework.subscriptions import compile_subscription
-from framework.subscriptions.nodes import And, Comparison, Field, FunctionCall, Not, Or
-from framework.subscriptions.parser import MAX_DEPTH, parse
+from framework import SubscriptionSyntaxError
+from framework.languages.fql import compile_subscription
+from framework.languages.fql.nodes import And, Comparison, Field, FunctionCall, Not, Or
+from framework.languages.fql.parser import MAX_DEPTH, parse
 
 
 def _eq(path: str, value: object) -> Comparison:

@@ -80,7 +80,7 @@ def served(
 ) -> Iterator[Served]:
     """``actions serve --port 0 --endpoint perkville=<mock>`` as a real process."""
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = [sys.executable, "-m", "framework.cli", "serve", "--port", "0"]
+    command = [sys.executable, "-m", "framework.tooling.cli", "serve", "--port", "0"]
     command += ["--endpoint", f"perkville={perkville_api.url}"]
     with log.open("w") as errors:
         process = subprocess.Popen(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from framework.server import SettingsServer
+from framework.runtime.server import SettingsServer
 from tests.framework.support import RICH_SETTINGS_FIELDS, SECRET, field, make_destination
 from tests.server.support import running_server, schemas_of
 

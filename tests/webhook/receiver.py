@@ -1,7 +1,7 @@
 """A webhook's receiving end on loopback, for tests and the batching benchmark: it records
 every request (method, path, lower-case headers, body bytes and parsed JSON) in arrival
 order and answers each with the status ``answer(body)`` gives (200 by default), after its
-latency. It is a :class:`framework.sandbox.Sandbox`, so it serves on the engine's loop and
+latency. It is a :class:`framework.runtime.sandbox.Sandbox`, so it serves on the engine's loop and
 stops with the ``with`` block."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from framework.sandbox import NO_LATENCY, Latency, Reply, Sandbox, SandboxRequest
+from framework import NO_LATENCY, Latency, Reply, Sandbox, SandboxRequest
 
 
 @dataclass(frozen=True)

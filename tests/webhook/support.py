@@ -9,7 +9,7 @@ from typing import Any
 
 from destinations.webhook import destination
 from framework import DestinationRunner
-from framework.guard import static_resolver
+from framework.core.guard import static_resolver
 from framework.testing import (
     CapturingTransport,
     make_identify_event,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from framework import SettingsError
-from framework.model import values_of
+from framework.authoring.model import values_of
 from framework.testing import CapturingTransport
 from tests.webhook.support import SECRET, SETTINGS, runner
 

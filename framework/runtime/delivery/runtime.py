@@ -1,0 +1,204 @@
+"""The delivery runtime of one process: the queue, the routes, the metrics, and
+optionally the worker pool, all on the engine's event loop; ``accept`` is what the ingress
+awaits for each Tracking API request.
+
+``actions serve --config`` runs ingress and workers in one process; ``actions serve
+--config --no-workers`` the ingress alone; ``actions worker --config`` workers alone.
+Processes configured with the same file share the queue.
+
+The constructor, :meth:`Runtime.start` and :meth:`Runtime.close` are called from ordinary
+(synchronous) code and run their work on the loop; ``queue`` is a synchronous view of the
+same queue for the command line and tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from framework.authoring.definition import Destination
+from framework.engine.loop import engine_loop
+from framework.engine.operator import OperatorConfig
+from framework.engine.transport import Transport
+from framework.runtime.delivery.backends import open_async_queue
+from framework.runtime.delivery.blocking_queue import BlockingQueue
+from framework.runtime.delivery.config import RuntimeConfig
+from framework.runtime.delivery.intake import IntakeError, events_of, read_body, write_key
+from framework.runtime.delivery.logs import log, logger
+from framework.runtime.delivery.metrics import Gauge, RuntimeMetrics
+from framework.runtime.delivery.queue import Message, QueueUnavailable, State
+from framework.runtime.delivery.routes import Routing, Source
+from framework.runtime.delivery.worker import WorkerPool
+
+
+class Runtime:
+    """Everything the ingress and the workers of one process share. ``operator`` is the
+    operator's configuration (endpoints, private targets), built where the process starts;
+    ``transport`` replaces the network (tests)."""
+
+    def __init__(
+        self,
+        config: RuntimeConfig,
+        destinations: Mapping[str, Destination],
+        *,
+        workers: bool = True,
+        operator: OperatorConfig | None = None,
+        transport: Transport | httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.routing = Routing(config, destinations, operator=operator, transport=transport)
+        self._loop = engine_loop()
+        self.async_queue = self._loop.run(open_async_queue(config.queue_url))
+        self.queue = BlockingQueue(self.async_queue, self._loop)
+        self.metrics = RuntimeMetrics()
+        self._depth: dict[State, int] = {}
+        self.metrics.gauges += [
+            Gauge(
+                "actions_queue_depth",
+                "Work items in the queue, by state.",
+                "state",
+                lambda: {state: float(n) for state, n in self._depth.items()},
+            ),
+            *self._flow_gauges(),
+        ]
+        self._clock = clock
+        self.pool = (
+            WorkerPool(self.async_queue, self.routing, config.delivery, self.metrics, clock=clock)
+            if workers
+            else None
+        )
+
+    def _flow_gauges(self) -> list[Gauge]:
+        flows = self.routing.flows
+        return [
+            Gauge(
+                "actions_destination_in_flight",
+                "Requests under way, by destination (source/id).",
+                "destination",
+                lambda: {name: float(flow.in_flight) for name, flow in flows.items()},
+            ),
+            Gauge(
+                "actions_destination_requests_started",
+                "Requests started since the process started, by destination.",
+                "destination",
+                lambda: {name: float(flow.started) for name, flow in flows.items()},
+            ),
+            Gauge(
+                "actions_destination_rate_limit",
+                "Configured requests per second, by destination (absent: no limit).",
+                "destination",
+                lambda: {
+                    name: flow.limits.rate
+                    for name, flow in flows.items()
+                    if flow.limits.rate is not None
+                },
+            ),
+            Gauge(
+                "actions_destination_throttled_seconds",
+                "Seconds the destination paused sending at its own request (429, 503).",
+                "destination",
+                lambda: {name: flow.throttled_seconds for name, flow in flows.items()},
+            ),
+        ]
+
+    def start(self) -> None:
+        """Start the workers, if this process runs them."""
+        if self.pool is not None:
+            self._loop.run(self._start_pool())
+
+    async def _start_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.start()
+
+    async def accept(
+        self, call: str, raw: bytes, *, encoding: str | None, authorization: str | None
+    ) -> int:
+        """Store the valid events of one Tracking API call durably (one work item per
+        route that takes it) and return how many there were; :class:`IntakeError` for a
+        refusal, :class:`QueueUnavailable` when the queue cannot store them (nothing stored).
+        The invalid events of a batch, and the events no route takes (not stored), are
+        counted and logged (messageId and reason, never their content) once the others are
+        stored."""
+        try:
+            body = read_body(raw, encoding, call)
+            source = self.routing.source(write_key(authorization, body.document.value))
+            if source is None:
+                raise IntakeError(401, "UNAUTHORIZED", "the write key is not configured")
+            now = self._clock()
+            accepted = events_of(call, body, now)
+        except IntakeError as error:
+            self.metrics.rejected.inc(error.code)
+            raise
+        messages: list[Message] = []
+        unrouted: list[Mapping[str, Any]] = []
+        for event, text in accepted.events:
+            routes = source.routes_for(event)
+            if routes:
+                messages.append(Message(source.name, event["messageId"], text, now, routes))
+            else:
+                unrouted.append(event)
+        if messages:
+            try:
+                await self.async_queue.enqueue(messages)
+            except QueueUnavailable as error:
+                self.metrics.rejected.inc(error.code)
+                raise
+            if self.pool is not None:
+                self.pool.wake()
+        self.metrics.received.inc(source.name, amount=len(accepted.events))
+        for skipped in unrouted:
+            self._unrouted(source, skipped)
+        for drop in accepted.dropped:
+            self.metrics.dropped.inc(source.name, drop.reason)
+            log(
+                logging.WARNING,
+                "event dropped",
+                source=source.name,
+                index=drop.index,
+                message_id=drop.message_id,
+                reason=drop.reason,
+                error=f"the event {drop.problem}",
+            )
+        return len(accepted.events)
+
+    def _unrouted(self, source: Source, event: Mapping[str, Any]) -> None:
+        """Count, and log at debug, an event no route takes (it is not queued): with each
+        destination's reason, such as the one Perkville declares for identify calls."""
+        kind = event["type"]  # an accepted event has one of Segment's types
+        self.metrics.unrouted.inc(source.name, kind)
+        if logger.isEnabledFor(logging.DEBUG):  # the reasons are worked out only for the log
+            log(
+                logging.DEBUG,
+                "event not routed",
+                source=source.name,
+                message_id=event["messageId"],
+                type=kind,
+                reasons=source.unrouted(event),
+            )
+
+    async def metrics_text(self) -> str:
+        """Every metric in Prometheus's text format (the queue's depth read now)."""
+        try:
+            self._depth = await self.async_queue.depth()
+        except QueueUnavailable:
+            self._depth = {}  # the other metrics are still worth a scrape
+        return self.metrics.render()
+
+    def close(self) -> None:
+        """Stop the workers (deliveries under way finish within ``shutdown_grace``; the
+        rest are released at once), close connections and the queue."""
+        self._loop.run(self.aclose())
+
+    async def aclose(self) -> None:
+        """:meth:`close`, on the engine's loop."""
+        try:
+            if self.pool is not None:
+                await self.pool.stop()
+        finally:
+            await self.routing.aclose()
+            await self.async_queue.close()

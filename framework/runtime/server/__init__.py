@@ -1,0 +1,13 @@
+"""The settings server behind ``actions serve``: a page that renders each destination's
+settings form from its committed JSON Schema, tests the connection, edits mappings and
+shows what an event would send (a dry run), over a small JSON API.
+
+Served by aiohttp on the process's event loop (:mod:`framework.runtime.web`); loopback by default.
+The page is plain JavaScript served from ``static/`` (no build step): ``form.js`` renders
+any schema the framework generates, ``app.js`` drives the page.
+"""
+
+from framework.runtime.server.api import SettingsApi
+from framework.runtime.server.handler import MAX_BODY, SettingsServer, is_loopback
+
+__all__ = ["MAX_BODY", "SettingsApi", "SettingsServer", "is_loopback"]

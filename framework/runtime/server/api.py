@@ -1,0 +1,118 @@
+"""The JSON API the settings page uses, over the registered destinations.
+
+Request bodies are JSON objects, already parsed by the handler; a body of the wrong shape
+is a 400, a document the framework rejects (settings, mappings, an event that is not an
+object) a 422 listing every problem. Nothing a response says echoes a secret: messages
+never contain input values, and requests and payloads are redacted by the runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from framework.authoring.definition import Destination
+from framework.engine.operator import OperatorConfig
+from framework.runtime.server.catalog import details, summary
+from framework.runtime.server.checks import mapping_check, open_runner, settings_check
+from framework.runtime.server.errors import ApiError, bad_request, not_found
+from framework.runtime.server.tester import dry_run
+
+Body = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SettingsApi:
+    """The operations of the API, under the ``operator``'s configuration (endpoints that
+    replace destinations' base URLs, as ``--endpoint`` does for the command line, the
+    time-out, private targets)."""
+
+    destinations: Mapping[str, Destination]
+    schemas_dir: Path
+    operator: OperatorConfig = field(default_factory=OperatorConfig)
+
+    def list(self) -> dict[str, Any]:
+        """``GET /api/destinations``."""
+        return {"destinations": [summary(d) for d in self.destinations.values()]}
+
+    def describe(self, slug: str) -> dict[str, Any]:
+        """``GET /api/destinations/<slug>``: the committed schemas and default mappings."""
+        return details(self._destination(slug), self.schemas_dir)
+
+    def validate_settings(self, slug: str, body: Body) -> dict[str, Any]:
+        """``POST .../validate-settings`` ``{"settings"}`` -> ``{"ok", "problems"}``."""
+        problems = settings_check(self._destination(slug), _object(body, "settings"))
+        return {"ok": not problems, "problems": problems}
+
+    def validate_mapping(self, slug: str, body: Body) -> dict[str, Any]:
+        """``POST .../validate-mapping`` ``{"action", "mapping"}`` -> ``{"ok", "problems"}``."""
+        destination = self._destination(slug)
+        action = body.get("action")
+        if not isinstance(action, str):
+            raise bad_request("action: expected an action slug")
+        if action not in destination.actions:
+            raise not_found(f"{slug} has no action {action!r}")
+        if "mapping" not in body:
+            raise bad_request("mapping: is required")
+        problems = mapping_check(action, destination.actions[action], body["mapping"])
+        return {"ok": not problems, "problems": problems}
+
+    def test_connection(self, slug: str, body: Body) -> dict[str, Any]:
+        """``POST .../test-connection`` ``{"settings"}`` -> ``{"ok", "message", "code",
+        "status"}``: the destination's authentication test, really sent."""
+        destination = self._destination(slug)
+        settings = _object(body, "settings")
+        with open_runner(destination, settings, operator=self.operator, dry_run=False) as runner:
+            outcome = runner.test_authentication()
+        return {
+            "ok": outcome.ok,
+            "message": outcome.message,
+            "code": outcome.code,
+            "status": outcome.status,
+        }
+
+    def dry_run(self, slug: str, body: Body) -> dict[str, Any]:
+        """``POST .../dry-run`` ``{"settings", "mappings"?, "event"}`` -> per subscription:
+        matched, the resolved payload, and the request or the coded error; a preset off by
+        default runs only when ``mappings`` names its action; ``skipped`` gives the reason
+        when nothing ran (see :mod:`framework.runtime.server.tester`)."""
+        destination = self._destination(slug)
+        settings = _object(body, "settings")
+        mappings = _mappings(destination, body.get("mappings", {}))
+        event = body.get("event")
+        if not isinstance(event, dict):
+            raise ApiError(422, "INVALID_EVENT", "event: an event must be a JSON object")
+        with open_runner(destination, settings, operator=self.operator) as runner:
+            return dry_run(runner, destination, mappings, event)
+
+    def _destination(self, slug: str) -> Destination:
+        destination = self.destinations.get(slug)
+        if destination is None:
+            raise not_found(f"unknown destination {slug!r}")
+        return destination
+
+
+def _object(body: Body, key: str) -> dict[str, Any]:
+    value = body.get(key)
+    if not isinstance(value, dict):
+        raise bad_request(f"{key}: expected a JSON object")
+    return value
+
+
+def _mappings(destination: Destination, mappings: object) -> dict[str, dict[str, Any]]:
+    """The edited mappings, action slug -> mapping, each checked; 422 listing every problem,
+    each with its action."""
+    if not isinstance(mappings, dict):
+        raise bad_request("mappings: expected a JSON object (action slug -> mapping)")
+    problems = []
+    for slug, mapping in mappings.items():
+        action = destination.actions.get(slug)
+        if action is None:
+            problems.append({"action": slug, "location": "", "message": "no such action"})
+            continue
+        problems += [{"action": slug, **p} for p in mapping_check(slug, action, mapping)]
+    if problems:
+        raise ApiError(422, "INVALID_MAPPING", "invalid mappings", problems)
+    return mappings

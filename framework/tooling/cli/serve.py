@@ -1,0 +1,159 @@
+"""``actions serve``: the settings page on this machine (see :mod:`framework.runtime.server`), and
+with ``--config`` the ingress. SIGTERM or SIGINT stops it gracefully: no new requests, the
+ones under way answered, then the runtime closed; the exit status is 0."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from framework.authoring.definition import Destination
+from framework.authoring.registry import discover
+from framework.core.endpoint import endpoint_problem
+from framework.engine.http import DEFAULT_TIMEOUT
+from framework.engine.operator import ENDPOINT_VARIABLES, OperatorConfig
+from framework.runtime.delivery.runtime import Runtime
+from framework.runtime.server import SettingsApi, SettingsServer, is_loopback
+from framework.runtime.server.ingress import Ingress
+from framework.runtime.web import StopSignals
+from framework.tooling.cli.common import EXIT_OK, UsageError, operator_config
+from framework.tooling.cli.runtime import open_runtime
+from framework.tooling.schema_files import stale_schemas
+
+DEFAULT_PORT = 8321
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``serve``."""
+    serve = commands.add_parser(
+        "serve", help="the settings page: configure a destination, test it, dry-run events"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (127.0.0.1: this machine only)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT}; 0: any free one)"
+    )
+    serve.add_argument(
+        "--schemas", type=Path, default=Path("schemas"), help="committed schemas folder (schemas)"
+    )
+    serve.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="SLUG=URL",
+        help="replace a destination's base URL, on the page and, with --config, for the "
+        "runtime's destinations that set no endpoint (operator setting, repeatable); also "
+        + ENDPOINT_VARIABLES,
+    )
+    serve.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request (10)"
+    )
+    serve.add_argument(
+        "--config",
+        type=Path,
+        help="runtime configuration (TOML): also accept Segment's Tracking API on /v1/ "
+        "(queued durably, delivered by workers) and serve /metrics",
+    )
+    serve.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="with --config: queue events only; `actions worker` delivers them",
+    )
+    serve.add_argument(
+        "--no-ui",
+        action="store_true",
+        help="with --config: serve the Tracking API and /metrics only (an ingress machine)",
+    )
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    registry = discover()
+    for name, reason in registry.broken.items():
+        print(f"broken  {name}: {reason}", file=sys.stderr)
+    for line in stale_schemas(args.schemas, registry.destinations.values()):
+        print(f"warning: {line} (run `actions schemas`)", file=sys.stderr)
+    operator = operator_from(args.endpoint, registry.destinations, timeout=args.timeout)
+    api = SettingsApi(registry.destinations, args.schemas, operator)
+    if (args.no_workers or args.no_ui) and not args.config:
+        raise UsageError("--no-workers and --no-ui need --config")
+    runtime = None
+    if args.config:
+        runtime = open_runtime(
+            args.config, registry.destinations, workers=not args.no_workers, operator=operator
+        )
+    server = SettingsServer(
+        args.host, args.port, api, ingress=Ingress(runtime) if runtime else None, ui=not args.no_ui
+    )
+    try:
+        with StopSignals() as signals:  # a signal while starting up stops it too
+            _run(args, server, runtime)
+            signals.wait()
+    finally:  # outside the block: a second signal interrupts the shutdown
+        server.stop()  # no new requests; those under way are answered
+        if runtime is not None:
+            runtime.close()  # deliveries in flight finish; unfinished leases are released
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, server: SettingsServer, runtime: Runtime | None) -> None:
+    """Start serving (and delivering, with a runtime that has workers)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    try:
+        server.start()
+    except OSError as error:  # the event loop words its strerror; the errno's is plainer
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
+    if not is_loopback(args.host):
+        print(
+            f"warning: {args.host} is not a loopback address: "
+            + (
+                "write keys and events travel over plain HTTP (put TLS in front)"
+                if args.no_ui
+                else "whoever reaches it can use the page, and settings (secrets included) "
+                "travel over plain HTTP"
+            ),
+            file=sys.stderr,
+        )
+    if args.no_ui:
+        print(f"Ingress on {server.url} (Ctrl-C to stop)", flush=True)
+    else:
+        print(f"Settings UI on {server.url} (Ctrl-C to stop)", flush=True)
+    if runtime is not None:
+        runtime.start()
+        print(f"Tracking API on {server.url}v1/, metrics on {server.url}metrics", flush=True)
+
+
+def operator_from(
+    options: list[str], destinations: Mapping[str, Destination], *, timeout: float
+) -> OperatorConfig:
+    """The operator configuration of ``serve``: the environment's (each destination's
+    ``ACTIONS_ENDPOINT_<SLUG>``, ``ACTIONS_ALLOW_PRIVATE_TARGETS``), with the endpoints of
+    ``--endpoint SLUG=URL`` options winning, and ``--timeout``."""
+    given = _endpoint_options(options, destinations)
+    return operator_config(destinations, endpoints=given, timeout=timeout)
+
+
+def _endpoint_options(
+    options: list[str], destinations: Mapping[str, Destination]
+) -> dict[str, str]:
+    """Slug -> base URL of ``--endpoint SLUG=URL`` options; each an http(s) URL (messages
+    never repeat what was given)."""
+    found: dict[str, str] = {}
+    for option in options:
+        slug, sign, url = option.partition("=")
+        if not sign or not url:
+            raise UsageError("--endpoint: expected SLUG=URL")
+        if slug not in destinations:
+            known = ", ".join(sorted(destinations)) or "none"
+            raise UsageError(f"--endpoint SLUG=URL: unknown destination slug (known: {known})")
+        problem = endpoint_problem(url)
+        if problem is not None:
+            raise UsageError(f"--endpoint {slug}=…: the endpoint {problem}")
+        found[slug] = url
+    return found

@@ -1,0 +1,70 @@
+"""The committed ``schemas/`` folder: generated JSON Schema files, and the check that they
+match the code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from framework.authoring.definition import Destination
+from framework.authoring.event_schemas import EVENT_TYPES, event_schema
+from framework.authoring.json_schema import payload_schema, settings_schema
+from framework.languages.mapping import mapping_json_schema
+
+
+def schema_documents(destinations: Iterable[Destination]) -> dict[str, dict[str, Any]]:
+    """Relative path -> schema: the mapping language, Segment's event types, and every
+    destination's settings and action payloads."""
+    documents: dict[str, dict[str, Any]] = {"mapping.schema.json": mapping_json_schema()}
+    for kind in EVENT_TYPES:
+        documents[f"events/{kind}.schema.json"] = event_schema(kind)
+    for destination in destinations:
+        folder = f"destinations/{destination.slug}"
+        documents[f"{folder}/settings.schema.json"] = settings_schema(destination)
+        for slug in destination.actions:
+            documents[f"{folder}/actions/{slug}.schema.json"] = payload_schema(destination, slug)
+    return documents
+
+
+def render(document: dict[str, Any]) -> str:
+    """Deterministic text: sorted keys, two-space indent, a final newline. Never NaN or
+    Infinity (definitions refuse such defaults: this is the last guard)."""
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return text + "\n"
+
+
+def write_schemas(root: Path, destinations: Iterable[Destination]) -> list[Path]:
+    """Write every schema under ``root`` (removing generated files no longer produced)."""
+    documents = schema_documents(destinations)
+    for stale in _generated_files(root):
+        if stale.relative_to(root).as_posix() not in documents:
+            stale.unlink()
+    written = []
+    for relative, document in documents.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(document), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_schemas(root: Path, destinations: Iterable[Destination]) -> list[str]:
+    """One line per file under ``root`` that is missing, different or no longer generated."""
+    documents = schema_documents(destinations)
+    problems = []
+    for relative, document in documents.items():
+        path = root / relative
+        if not path.exists():
+            problems.append(f"{path}: missing")
+        elif path.read_text(encoding="utf-8") != render(document):
+            problems.append(f"{path}: differs from the code")
+    for extra in _generated_files(root):
+        if extra.relative_to(root).as_posix() not in documents:
+            problems.append(f"{extra}: no longer generated")
+    return problems
+
+
+def _generated_files(root: Path) -> list[Path]:
+    return sorted(root.glob("**/*.schema.json"))
