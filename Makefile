@@ -17,6 +17,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# The project's runtime dependencies as wheels (its own wheel removed), so that
+# tests/packaging can install a freshly built wheel into a new virtualenv with no network
+WHEELHOUSE := $(VENV)/wheelhouse
+$(WHEELHOUSE)/.built: pyproject.toml | $(STAMP)
+	rm -rf $(WHEELHOUSE)
+	$(BIN)/pip wheel --quiet --disable-pip-version-check --wheel-dir $(WHEELHOUSE) .
+	rm -f $(WHEELHOUSE)/destination_actions-*.whl
+	touch $@
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -24,7 +33,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck $(CHROMIUM) $(REDIS)
+test: lint typecheck $(CHROMIUM) $(REDIS) $(WHEELHOUSE)/.built
 	$(BIN)/actions schemas --check
 	$(BIN)/actions docs --check
 	$(BIN)/actions validate
@@ -47,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingress
 	$(BIN)/python -m bench.end_to_end
 	$(BIN)/python -m bench.end_to_end --latency 50ms
+	$(BIN)/python -m bench.startup
 
 # end to end with 1, 2 and 4 worker processes on one Redis, without and with 50 ms of
 # API latency (a few minutes)

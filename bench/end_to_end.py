@@ -57,7 +57,7 @@ from bench.tracking import BATCH, WRITE_KEY, batches, client, post_all
 from framework.engine.loop import new_event_loop
 
 SQLITE = "sqlite:///queue.db"  # in the run's folder
-WORKER_PROCESSES = 2  # the fastest layout measured on 2 cores (README, "Throughput")
+WORKER_PROCESSES = 2  # the fastest layout measured on 2 cores (docs/benchmarks.md, "Throughput")
 CLIENTS = 32  # calls in flight at the ingress
 POLL_SECONDS = 0.02  # how often the sandbox's count is read
 STALL_SECONDS = 60.0  # a run ends when no event was applied for this long

@@ -143,7 +143,7 @@ class Tree:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "framework.tooling.cli",
+            cli_module(self.root),
             *argv,
             cwd=self.root,
             env={**os.environ, "PYTHONPATH": str(self.root)},
@@ -182,9 +182,19 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+CLI_MODULES = ("framework.tooling.cli", "framework.cli")  # this layout, then the flat one
+
+
+def cli_module(root: Path) -> str:
+    """The module of ``root``'s command line, in this layout or an older commit's."""
+    for module in CLI_MODULES:
+        if root.joinpath(*module.split(".")).is_dir():
+            return module
+    raise argparse.ArgumentTypeError(f"{str(root)!r} is not a copy of the repository")
+
+
 def _tree(text: str) -> Path:
     """``--runtime-root``: a folder holding the framework's command line."""
     root = Path(text).resolve()
-    if not (root / "framework" / "cli").is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a copy of the repository")
+    cli_module(root)
     return root

@@ -15,7 +15,6 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import cast
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -27,6 +26,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # "nan", "infinity" or non-ASCII digits).
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _TOO_MANY_DIGITS = f"expected a number of at most {MAX_INTEGER_DIGITS} digits"
+_NOT_NUMERIC = "expected a number, got a non-numeric string"
 _CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 
@@ -67,18 +67,37 @@ def number(value: object, strict: bool) -> int | float:
     if type(value) is int:
         return value
     if isinstance(value, str) and not strict:
-        text = value.strip()
-        if not _NUMERIC.fullmatch(text):
-            raise Invalid.because("expected a number, got a non-numeric string")
-        if "." not in text and "e" not in text and "E" not in text:
-            if len(text.lstrip("+-")) > MAX_INTEGER_DIGITS:
+        return _numeric_text(value.strip())
+    if type(value) is not float:
+        raise _expected("a number", value)
+    if not math.isfinite(value):
+        raise Invalid.because("expected a finite number")
+    return value
+
+
+def _numeric_text(text: str) -> int | float:
+    """The number ``text`` writes (see :data:`_NUMERIC`). ASCII digits, or ASCII text that
+    ``float`` reads as a finite number (without ``_``), match :data:`_NUMERIC` exactly:
+    they skip the slower regular expression."""
+    if text.isascii() and "_" not in text:
+        if text.isdigit():
+            if len(text) > MAX_INTEGER_DIGITS:
                 raise Invalid.because(_TOO_MANY_DIGITS)
             return int(text)
-        converted = float(text)
-    elif type(value) is float:
-        converted = value
-    else:
-        raise _expected("a number", value)
+        if "." in text or "e" in text or "E" in text:
+            try:
+                converted = float(text)
+            except ValueError:
+                raise Invalid.because(_NOT_NUMERIC) from None
+            if math.isfinite(converted):
+                return converted
+    if not _NUMERIC.fullmatch(text):
+        raise Invalid.because(_NOT_NUMERIC)
+    if "." not in text and "e" not in text and "E" not in text:
+        if len(text.lstrip("+-")) > MAX_INTEGER_DIGITS:
+            raise Invalid.because(_TOO_MANY_DIGITS)
+        return int(text)
+    converted = float(text)
     if not math.isfinite(converted):
         raise Invalid.because("expected a finite number")
     return converted
@@ -151,11 +170,11 @@ def key_problems(value: Mapping[object, object]) -> list[tuple[tuple[str, ...], 
 
 def any_object(value: object, strict: bool) -> dict[str, object]:
     """An object of any shape: a new ``dict`` with string keys (the values as they are)."""
-    checked = mapping(value)
-    problems = key_problems(checked)
-    if problems:
-        raise Invalid(problems)
-    return cast("dict[str, object]", dict(checked))
+    checked = value if type(value) is dict else mapping(value)
+    for key in checked:
+        if type(key) is not str:
+            raise Invalid(key_problems(checked))
+    return dict(checked)  # every key is a string
 
 
 def email(text: str) -> str:

@@ -11,13 +11,14 @@ They are written to ``schemas/events/<type>.schema.json`` by ``actions schemas``
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from framework.authoring.json_schema import DIALECT
 from framework.core.errors import Problem
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 EVENT_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 
@@ -114,6 +115,8 @@ def event_schema(kind: str) -> dict[str, Any]:
 
 @cache
 def _validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (imported with the first check)
+
     return Draft202012Validator(event_schema(kind))
 
 

@@ -20,8 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from framework.authoring.definition import Destination
+if TYPE_CHECKING:
+    from framework.authoring.definition import Destination
 
 ENTRY_POINT_GROUP = "destination_actions.destinations"
 DISTRIBUTION = "destination-actions"  # this project: its entry points are the built-ins
@@ -57,6 +59,10 @@ def _describe(point: EntryPoint) -> str:
 
 
 def _add(registry: Registry, origin: str, load: Callable[[], object]) -> None:
+    # Imported with the first destination, not with this module: a command that finds none
+    # (``actions --help``) loads none of the authoring layer (pydantic, the languages).
+    from framework.authoring.definition import Destination  # noqa: PLC0415
+
     try:
         loaded = load()
     except Exception as error:  # a plugin's import error must not hide the others

@@ -1,7 +1,7 @@
 """Validators compiled from field declarations: settings (strict) and action payloads (lax).
 
 A validator is compiled once per set of fields, from the field-type registry
-(:mod:`framework.authoring.field_types`): each field becomes one converter, a closure that takes the
+(:mod:`framework.authoring.field_types`): each field becomes one converter that takes the
 value through the type's conversion, then the format, the choices and the bounds, then
 "must not be empty" for a required field; ``multiple`` maps it over a list (a single value
 counts as a list of one), ``allow_null`` lets ``null`` through, and an ``object`` converts
@@ -9,16 +9,25 @@ its declared ``properties`` (recursively; unknown keys refused) or its ``values`
 text-map). Every problem is reported at once, each naming the field (``owner.city``,
 ``tags.1``) and the reason. Reasons never echo input values, so a secret cannot leak
 through an error.
+
+A set of fields is one generated Python function (written with the mapping language's
+:class:`~framework.core.source.Source`: field names and every other value
+are bound objects, never source text): one loop over the given values, choosing each
+field by a binary search of its position, with the statements of a single scalar field
+written inline; lists, objects, text-maps and the checks after a conversion are closures
+it calls. A scalar field's converter is such a function too, of the same statements.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from framework.authoring.conversions import Invalid, key_problems, mapping
 from framework.authoring.field_types import FORMATS, KINDS, FieldKind, map_value
 from framework.authoring.fields import Choice, FieldSpec
+from framework.core.source import Source
 from framework.languages.mapping import MISSING
 
 Converter = Callable[[Any], Any]
@@ -97,37 +106,66 @@ def _steps(spec: FieldSpec, kind: FieldKind) -> list[Step]:
     return steps
 
 
-def _scalar(spec: FieldSpec, kind: FieldKind, *, strict: bool, blank_check: bool) -> Converter:
-    """One closure per field (a call per step costs): conversion, steps, non-blank."""
-    convert, unchanged, characters = kind.convert, kind.unchanged, kind.characters
-    steps = tuple(_steps(spec, kind))
-    if blank_check and characters is not None:
-        read = characters
+_VOCABULARY = frozenset(
+    {
+        "for",
+        "in",
+        "try",
+        "except",
+        "as",
+        "continue",
+        "if",
+        "else",
+        "is",
+        "not",
+        "and",
+        "or",
+        "None",
+        "True",
+        "False",
+        "type",
+        "str",
+        "raise",
+        "return",
+        "items",
+        "keys",
+        "get",
+        "isspace",
+    }
+)
+"""The words of a validator's generated functions besides generated names."""
 
-        def non_blank(value: Any) -> Any:
-            result = value if type(value) is unchanged else convert(value, strict)
-            for step in steps:
-                result = step(result)
-            text = result if type(result) is str else read(result)
-            if not text or text.isspace():
-                raise Invalid.because("must not be empty")
-            return result
+_NAMESPACE: dict[str, object] = {"type": type, "str": str, "_M": MISSING, "_I": Invalid}
+_REQUIRED_ONE_BY_ONE = 8
+"""Required fields looked up one by one; more are compared as a set at once."""
+_EMPTY = partial(Invalid.because, "must not be empty")
 
-        return non_blank
-    if steps:
 
-        def checked(value: Any) -> Any:
-            result = value if type(value) is unchanged else convert(value, strict)
-            for step in steps:
-                result = step(result)
-            return result
+def _write_scalar(code: Source, spec: FieldSpec, kind: FieldKind, *, strict: bool) -> None:
+    """The statements converting the single value ``_x`` in place (or raising
+    :class:`Invalid`): the type's conversion, the steps, "must not be empty" if required."""
+    convert = f"_x = {code.bind(kind.convert)}(_x, {strict})"
+    if kind.unchanged is None:
+        code.line(convert)
+    else:
+        code.line(f"if type(_x) is not {code.bind(kind.unchanged)}:")
+        with code.block():
+            code.line(convert)
+    for step in _steps(spec, kind):
+        code.line(f"_x = {code.bind(step)}(_x)")
+    if spec.required and not spec.multiple and kind.characters is not None:
+        code.line(f"_t = _x if type(_x) is str else {code.bind(kind.characters)}(_x)")
+        code.line("if not _t or _t.isspace():")
+        with code.block():
+            code.line(f"raise {code.bind(_EMPTY)}()")
 
-        return checked
 
-    def plain(value: Any) -> Any:
-        return value if type(value) is unchanged else convert(value, strict)
-
-    return plain
+def _scalar(spec: FieldSpec, kind: FieldKind, *, strict: bool) -> Converter:
+    """A generated function of the single value, of :func:`_write_scalar`'s statements."""
+    code = Source(_VOCABULARY, _NAMESPACE)
+    _write_scalar(code, spec, kind, strict=strict)
+    code.line("return _x")
+    return code.build("_x")
 
 
 # Containers: lists, objects, text-maps ------------------------------------------------------
@@ -135,13 +173,17 @@ def _scalar(spec: FieldSpec, kind: FieldKind, *, strict: bool, blank_check: bool
 
 def _each(convert: Converter) -> Converter:
     def each(value: Any) -> list[Any]:
-        items = value if isinstance(value, list) else [value]
+        if not isinstance(value, list):  # a single value is a list of one
+            try:
+                return [convert(value)]
+            except Invalid as error:
+                raise Invalid(_relocated("0", error)) from None
         try:
-            return [convert(item) for item in items]
+            return [convert(item) for item in value]
         except Invalid:
             pass
         problems: Located = []
-        for index, item in enumerate(items):
+        for index, item in enumerate(value):
             try:
                 convert(item)
             except Invalid as error:
@@ -170,7 +212,7 @@ def _text_map(convert: Converter) -> Converter:
 
 def _object(shape: _Shape) -> Converter:
     def convert(value: Any) -> dict[str, Any]:
-        converted, problems = shape.convert(mapping(value), null_is_absent=False)
+        converted, problems = shape.convert(mapping(value))
         if problems:
             raise Invalid(problems)
         return converted
@@ -188,15 +230,13 @@ def _or_null(convert: Converter) -> Converter:
 def compile_field(spec: FieldSpec, *, strict: bool, noun: str = "field") -> Converter:
     """The converter of one field's value (raises :class:`Invalid`). ``noun`` names the
     unknown keys of a nested object (``"is not a known setting"``)."""
-    kind = KINDS[spec.type]
-    # "Must not be empty" is for a single value: the items of a list are not checked.
-    blank_check = spec.required and not spec.multiple
     if spec.properties is not None:
-        convert = _object(_Shape(spec.properties, strict=strict, noun=noun))
+        shape = _Shape(spec.properties, strict=strict, noun=noun, null_is_absent=False)
+        convert = _object(shape)
     elif spec.values is not None:
         convert = _text_map(compile_field(map_value(spec), strict=strict, noun=noun))
     else:
-        convert = _scalar(spec, kind, strict=strict, blank_check=blank_check)
+        convert = _scalar(spec, KINDS[spec.type], strict=strict)
     if spec.multiple:
         convert = _each(convert)
     return _or_null(convert) if spec.allow_null else convert
@@ -205,49 +245,122 @@ def compile_field(spec: FieldSpec, *, strict: bool, noun: str = "field") -> Conv
 # A set of fields -----------------------------------------------------------------------------
 
 
-class _Shape:
-    """Declared fields compiled: the converters, and what is required."""
+def _inline(spec: FieldSpec) -> bool:
+    """Whether a field's statements are written in its set's function: a single scalar."""
+    return spec.properties is None and spec.values is None and not spec.multiple
 
-    def __init__(self, fields: Mapping[str, FieldSpec], *, strict: bool, noun: str) -> None:
-        self.converters = {
-            key: compile_field(spec, strict=strict, noun=noun) for key, spec in fields.items()
-        }
+
+class _Shape:
+    """Declared fields compiled into one function (:meth:`convert`), and what is required.
+
+    ``null_is_absent``: a ``null`` for a field that does not allow null counts as absent
+    (at the top level) rather than as a wrong value.
+    """
+
+    def __init__(
+        self,
+        fields: Mapping[str, FieldSpec],
+        *,
+        strict: bool,
+        noun: str,
+        null_is_absent: bool,
+    ) -> None:
+        self.keys = tuple(fields)
         self.required = frozenset(key for key, spec in fields.items() if spec.required)
         self.nullable = frozenset(key for key, spec in fields.items() if spec.allow_null)
         self.unknown = f"is not a known {noun}"
-
-    def convert(
-        self, values: Mapping[Any, Any], *, null_is_absent: bool
-    ) -> tuple[dict[str, Any], Located]:
+        code = Source(_VOCABULARY, _NAMESPACE)
+        self._write(code, fields, strict=strict, noun=noun, null_is_absent=null_is_absent)
+        self.convert: Callable[[Mapping[Any, Any]], tuple[dict[str, Any], Located]]
+        self.convert = code.build("_e")
         """The values that converted, and the problems of the others (in declaration
-        order, then unknown keys). ``null_is_absent``: a ``null`` for a field that does not
-        allow null counts as absent (at the top level) rather than as a wrong value."""
-        converters, nullable = self.converters, self.nullable
-        converted: dict[str, Any] = {}
-        failed: dict[Any, Invalid | None] | None = None  # None: an unknown key
-        for key, value in values.items():
-            if value is None:
-                if null_is_absent and key not in nullable:
-                    continue
-            elif value is MISSING:
-                continue
-            convert = converters.get(key)
-            if convert is None:
-                failed = failed if failed is not None else {}
-                failed[key] = None
-                continue
-            try:
-                converted[key] = convert(value)
-            except Invalid as error:
-                failed = failed if failed is not None else {}
-                failed[key] = error
-        if failed is None and converted.keys() >= self.required:
-            return converted, []
-        return converted, self._problems(converted, failed or {})
+        order, then unknown keys)."""
 
-    def _problems(self, converted: dict[str, Any], failed: dict[Any, Invalid | None]) -> Located:
+    def _write(
+        self,
+        code: Source,
+        fields: Mapping[str, FieldSpec],
+        *,
+        strict: bool,
+        noun: str,
+        null_is_absent: bool,
+    ) -> None:
+        """The loop of :meth:`convert` (see the module): ``_e`` the values, ``_y`` and
+        ``_x`` a key and its value, ``_i`` its field's position, ``_c`` the converted
+        values, ``_p`` the keys that failed (``None`` until one does)."""
+        specs = list(fields.values())
+        positions = code.bind({key: index for index, key in enumerate(fields)})
+        code.line("_c = {}")
+        code.line("_p = None")
+        code.line("for _y, _x in _e.items():")
+        with code.block():
+            code.line("if _x is _M:")
+            with code.block():
+                code.line("continue")
+            if null_is_absent:
+                code.line(f"if _x is None and _y not in {code.bind(self.nullable)}:")
+                with code.block():
+                    code.line("continue")
+            code.line(f"_i = {positions}.get(_y)")
+            code.line("if _i is None:")
+            with code.block():
+                code.line("if _p is None:")
+                with code.block():
+                    code.line("_p = {}")
+                code.line("_p[_y] = None")
+                code.line("continue")
+            if specs:
+                code.line("try:")
+                with code.block():
+                    self._choose(code, specs, 0, len(specs), strict=strict, noun=noun)
+                code.line("except _I as _r:")
+                with code.block():
+                    code.line("if _p is None:")
+                    with code.block():
+                        code.line("_p = {}")
+                    code.line("_p[_y] = _r")
+                    code.line("continue")
+                code.line("_c[_y] = _x")
+        if len(self.required) > _REQUIRED_ONE_BY_ONE:
+            present = f" and _c.keys() >= {code.bind(self.required)}"
+        else:
+            present = "".join(f" and {code.bind(key)} in _c" for key in self.required)
+        code.line(f"if _p is None{present}:")
+        with code.block():
+            code.line("return _c, []")
+        code.line(f"return _c, {code.bind(self._problems)}(_c, _p)")
+
+    def _choose(
+        self, code: Source, specs: list[FieldSpec], low: int, high: int, *, strict: bool, noun: str
+    ) -> None:
+        """The statements of the field at position ``_i``, one of ``low`` to ``high - 1``."""
+        if high - low > 1:
+            middle = (low + high) // 2
+            code.line(f"if _i < {code.bind(middle)}:")
+            with code.block():
+                self._choose(code, specs, low, middle, strict=strict, noun=noun)
+            code.line("else:")
+            with code.block():
+                self._choose(code, specs, middle, high, strict=strict, noun=noun)
+            return
+        spec = specs[low]
+        if not _inline(spec):
+            code.line(f"_x = {code.bind(compile_field(spec, strict=strict, noun=noun))}(_x)")
+        elif spec.allow_null:
+            code.line("if _x is not None:")
+            with code.block():
+                _write_scalar(code, spec, KINDS[spec.type], strict=strict)
+        else:
+            _write_scalar(code, spec, KINDS[spec.type], strict=strict)
+
+    def _problems(
+        self, converted: dict[str, Any], failed: dict[Any, Invalid | None] | None
+    ) -> Located:
+        """Each failed field's problems, each missing required field's, then the unknown
+        keys' (``failed``: the error of each key that failed, ``None`` for an unknown key)."""
+        failed = failed or {}
         problems: Located = []
-        for key in self.converters:
+        for key in self.keys:
             error = failed.get(key)
             if error is not None:
                 problems += _relocated(key, error)
@@ -274,7 +387,7 @@ class FieldsValidator:
         defaults: bool,
         noun: str = "field",
     ) -> None:
-        self._shape = _Shape(fields, strict=strict, noun=noun)
+        self._shape = _Shape(fields, strict=strict, noun=noun, null_is_absent=True)
         self._defaults = {
             key: spec.default
             for key, spec in fields.items()
@@ -292,7 +405,9 @@ class FieldsValidator:
                 if value is not MISSING and (value is not None or key in nullable)
             }
             values = {**self._defaults, **given}
-        converted, problems = self._shape.convert(values, null_is_absent=True)
+        converted, problems = self._shape.convert(values)
+        if not problems:
+            return converted, []
         return converted, [(".".join(path), reason) for path, reason in problems]
 
 

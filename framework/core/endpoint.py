@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from framework.core.guard import ALLOWED_SCHEMES
+ALLOWED_SCHEMES = ("http", "https")
+"""The only URL schemes a destination may be sent to."""
+
+ENDPOINT_PREFIX = "ACTIONS_ENDPOINT_"
+ENDPOINT_VARIABLES = (
+    f"{ENDPOINT_PREFIX}<SLUG>, the slug upper-cased with '-' as '_' "
+    f"(acme-crm: {ENDPOINT_PREFIX}ACME_CRM)"
+)
+"""How help texts name the variables that replace a destination's base URL
+(:mod:`framework.engine.operator` reads them)."""
 
 EXAMPLE = "https://api.example.com"
 

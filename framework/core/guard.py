@@ -68,6 +68,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 
 import httpx
 
+from framework.core.endpoint import ALLOWED_SCHEMES
 from framework.core.errors import IntegrationError, RetryableError
 
 IPAddress = IPv4Address | IPv6Address
@@ -75,7 +76,6 @@ Resolver = Callable[[str], Iterable[str]]
 """Resolves a host name to IP address strings; raises ``OSError`` when it cannot."""
 
 ALLOW_PRIVATE_TARGETS_ENV = "ACTIONS_ALLOW_PRIVATE_TARGETS"
-ALLOWED_SCHEMES = ("http", "https")
 METADATA_ADDRESSES = frozenset(
     ip_address(address) for address in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )

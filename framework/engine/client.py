@@ -3,7 +3,7 @@ client session) per destination, on the engine's loop.
 
 Of the clients measured on the 2-core machine, aiohttp's costs the least CPU per request
 (a third of a synchronous ``httpx.Client``'s, a tenth of ``httpx.AsyncClient``'s) and keeps
-thousands of requests in flight on one thread: see the README's figures.
+thousands of requests in flight on one thread: see docs/benchmarks.md.
 
 The address guard (:mod:`framework.core.guard`) is enforced when a connection is opened: a host
 that is not ``trusted`` (the operator's own base URL) is resolved by

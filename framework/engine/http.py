@@ -28,7 +28,6 @@ from framework.core.errors import ActionsError, IntegrationError, RetryableError
 from framework.core.guard import AddressGuard, absolute_url_scheme, check_scheme
 from framework.core.redaction import Redactor
 from framework.core.version import USER_AGENT
-from framework.engine.client import AiohttpTransport
 from framework.engine.flow import FlowControl
 from framework.engine.responses import error_for_response, retry_after
 from framework.engine.transport import HttpxTransport, Response, Transport
@@ -160,6 +159,10 @@ class RequestClient:
     ) -> None:
         self._owns_transport = transport is None
         if transport is None:
+            # aiohttp (as long to import as the rest of the `actions` command's start) loads
+            # with the first client that uses the network, not with this module.
+            from framework.engine.client import AiohttpTransport  # noqa: PLC0415
+
             transport = AiohttpTransport(guard=guard, trusted=trusted)
         elif isinstance(transport, httpx.BaseTransport):
             transport = HttpxTransport(transport)

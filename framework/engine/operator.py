@@ -23,17 +23,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from framework.authoring.definition import SLUG
-from framework.core.endpoint import endpoint_problem
+from framework.core.endpoint import ENDPOINT_PREFIX, endpoint_problem
 from framework.core.errors import ActionsError
 from framework.core.guard import private_targets_allowed
 from framework.engine.http import DEFAULT_TIMEOUT
-
-ENDPOINT_PREFIX = "ACTIONS_ENDPOINT_"
-ENDPOINT_VARIABLES = (
-    f"{ENDPOINT_PREFIX}<SLUG>, the slug upper-cased with '-' as '_' "
-    f"(acme-crm: {ENDPOINT_PREFIX}ACME_CRM)"
-)
-"""How help texts name the endpoint variables."""
 
 
 class OperatorConfigError(ActionsError):

@@ -1,4 +1,5 @@
-"""The committed ``schemas/`` folder: generated JSON Schema files, and the check that they
+"""The committed ``schemas/`` folder: the generated JSON Schema documents
+(:mod:`framework.authoring.schema_documents`) written as files, and the check that the files
 match the code."""
 
 from __future__ import annotations
@@ -9,23 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.authoring.definition import Destination
-from framework.authoring.event_schemas import EVENT_TYPES, event_schema
-from framework.authoring.json_schema import payload_schema, settings_schema
-from framework.languages.mapping import mapping_json_schema
-
-
-def schema_documents(destinations: Iterable[Destination]) -> dict[str, dict[str, Any]]:
-    """Relative path -> schema: the mapping language, Segment's event types, and every
-    destination's settings and action payloads."""
-    documents: dict[str, dict[str, Any]] = {"mapping.schema.json": mapping_json_schema()}
-    for kind in EVENT_TYPES:
-        documents[f"events/{kind}.schema.json"] = event_schema(kind)
-    for destination in destinations:
-        folder = f"destinations/{destination.slug}"
-        documents[f"{folder}/settings.schema.json"] = settings_schema(destination)
-        for slug in destination.actions:
-            documents[f"{folder}/actions/{slug}.schema.json"] = payload_schema(destination, slug)
-    return documents
+from framework.authoring.schema_documents import schema_documents
 
 
 def render(document: dict[str, Any]) -> str:

@@ -4,7 +4,6 @@ destination type-checks, is lint clean and runs."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 
 from framework.testing import CapturingTransport, make_track_event, reply, run_action
+from tests.docs.readme import example_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 PERKVILLE = ROOT / "destinations" / "perkville"
@@ -25,12 +25,11 @@ TYPOS = [
 
 
 def readme_example() -> str:
-    """The first Python block of the README's "Defining a destination" section."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Defining a destination\n", 1)[1]
-    block = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    assert block is not None, "the section shows its example in a python block"
-    return block.group(1)
+    """The first Python block of the README's "Defining a destination" section: the
+    example destination (its test is the second, run by tests/docs/test_readme.py)."""
+    blocks = example_blocks()
+    assert blocks, "the section shows its example in a python block"
+    return blocks[0]
 
 
 def copy_perkville(folder: Path, package: str) -> Path:

@@ -55,6 +55,15 @@ def imported(name: str, path: Path, *, type_only: bool) -> Iterator[str]:
                 yield full if full in MODULES else base
 
 
+def modules_named(node: ast.AST) -> list[str]:
+    """The modules an import statement names (none for any other node)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return []
+
+
 def layer(module: str) -> str | None:
     parts = module.split(".")
     return parts[1] if parts[0] == "framework" and len(parts) > 1 else None
@@ -118,17 +127,7 @@ def test_the_facade_imports_nothing_heavy_eagerly() -> None:
     nothing: the author's names are imported on first use, and only the standard library's
     ``importlib`` and ``typing`` at once."""
     tree = ast.parse((FRAMEWORK / "__init__.py").read_text(encoding="utf-8"))
-    eager = sorted(
-        name
-        for node in tree.body
-        for name in (
-            [alias.name for alias in node.names]
-            if isinstance(node, ast.Import)
-            else [node.module or ""]
-            if isinstance(node, ast.ImportFrom)
-            else []
-        )
-    )
+    eager = sorted(name for node in tree.body for name in modules_named(node))
     assert eager == ["__future__", "importlib", "typing"]
 
 
@@ -151,16 +150,6 @@ def test_every_name_of_the_facade_is_its_home_modules_object() -> None:
 def test_a_destination_imports_only_the_facade(path: Path) -> None:
     """An author needs ``framework`` alone (and ``framework.testing`` in tests)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    modules = {
-        name
-        for node in ast.walk(tree)
-        for name in (
-            [alias.name for alias in node.names]
-            if isinstance(node, ast.Import)
-            else [node.module or ""]
-            if isinstance(node, ast.ImportFrom)
-            else []
-        )
-    }
+    modules = {name for node in ast.walk(tree) for name in modules_named(node)}
     assert {name for name in modules if name.startswith("framework.")} == set()
     assert {name for name in modules if name.startswith("pydantic")} == set()

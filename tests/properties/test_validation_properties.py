@@ -5,6 +5,8 @@ reasons never quote the input."""
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from hypothesis import given, settings
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from framework import MISSING, Choice, FieldSpec
-from framework.authoring.conversions import Invalid
+from framework.authoring.conversions import Invalid, number
 from framework.authoring.field_types import FORMATS, KINDS
 from framework.authoring.validation import FieldsValidator
 from tests.properties.strategies import json_values
@@ -266,3 +268,95 @@ def test_validated_values_are_a_fixed_point(spec: FieldSpec, value: Any, strict:
     assert problems == []
     # As JSON: an untyped object may hold a SecretStr given in Python, never in JSON.
     assert _as_json(again) == _as_json(got)
+
+
+JSON_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+NUMBER_TEXTS = st.one_of(
+    st.from_regex(r"\s?[+-]{0,2}[0-9_.eE]{0,7}\s?", fullmatch=True),
+    st.text(alphabet="0123456789.+-eE_ \t\n\x1c\u00a0\u0663\uff11nafity", max_size=8),
+    st.sampled_from(
+        ["1e400", "-1e-400", "nan", "-Infinity", "9" * 4300, "9" * 4301, "+" + "9" * 4301]
+    ),
+)
+
+
+def _number_by_the_rule(text: str) -> int | float | str:
+    """What a numeric string converts to, by the JSON number syntax alone: a number, or
+    the reason it is refused."""
+    text = text.strip()
+    if not JSON_NUMBER.fullmatch(text):
+        return "expected a number, got a non-numeric string"
+    if not any(mark in text for mark in ".eE"):
+        if len(text.lstrip("+-")) > 4300:
+            return "expected a number of at most 4300 digits"
+        return int(text)
+    converted = float(text)
+    return converted if math.isfinite(converted) else "expected a finite number"
+
+
+@settings(max_examples=500)
+@given(NUMBER_TEXTS)
+def test_a_numeric_string_converts_by_the_json_number_syntax(text: str) -> None:
+    """Lax, a string is a number exactly when it is written as JSON writes numbers (signed,
+    ASCII digits, no ``_``, no NaN or infinity); an integer stays an ``int``."""
+    try:
+        converted: int | float | str = number(text, False)
+    except Invalid as error:
+        [((), converted)] = error.problems
+    expected = _number_by_the_rule(text)
+    assert converted == expected
+    assert type(converted) is type(expected)
+
+
+NAMES = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(
+        ["'", '"', "\\", "\n", '"""', "__import__('os')", "1/0", "_x", "_e", "_M", "for", "None"]
+    ),
+)
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(NAMES, scalar_fields(), max_size=5), st.data(), st.booleans())
+def test_field_names_are_only_data(
+    declared: dict[str, FieldSpec], data: st.DataObject, strict: bool
+) -> None:
+    """A set of fields compiles to one generated function: whatever their names, the
+    fields are validated as each one alone, and other keys are unknown."""
+    keys = st.one_of(st.sampled_from(sorted(declared)), NAMES) if declared else NAMES
+    given_values = data.draw(st.dictionaries(keys, values(), max_size=6))
+    got, problems = FieldsValidator(declared, strict=strict, defaults=False).validate(given_values)
+    merged: dict[str, Any] = {}
+    expected: list[tuple[str, str]] = []
+    for name, spec in declared.items():
+        alone, alone_problems = one(spec, given_values.get(name, MISSING), strict=strict)
+        expected += relocated(name, alone_problems)
+        if "f" in alone:
+            merged[name] = alone["f"]
+    expected += [
+        (key, "is not a known field")
+        for key, value in given_values.items()
+        if key not in declared and value is not None
+    ]
+    assert got == merged
+    assert problems == expected
+
+
+@settings(max_examples=50)
+@given(
+    st.dictionaries(NAMES, scalar_fields(required=True), min_size=9, max_size=12),
+    st.data(),
+    st.booleans(),
+)
+def test_many_required_fields_are_each_required(
+    declared: dict[str, FieldSpec], data: st.DataObject, strict: bool
+) -> None:
+    """Past a few, required fields are checked all at once: as each one alone."""
+    given_names = data.draw(st.sets(st.sampled_from(sorted(declared))))
+    given_values = {name: data.draw(values()) for name in sorted(given_names)}
+    _, problems = FieldsValidator(declared, strict=strict, defaults=False).validate(given_values)
+    expected: list[tuple[str, str]] = []
+    for name, spec in declared.items():
+        _, alone = one(spec, given_values.get(name, MISSING), strict=strict)
+        expected += relocated(name, alone)
+    assert problems == expected

@@ -1,6 +1,7 @@
 """The settings server in this process, on 127.0.0.1 and a free port, for the duration of a
-``with`` block; the schemas of test destinations written where it reads them; and a
-stand-in for the delivery runtime behind the ingress."""
+``with`` block; the schemas of test destinations written where it reads them, and the
+served schemas beside the committed files; and a stand-in for the delivery runtime behind
+the ingress."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from framework.runtime.server.ingress import Ingress
 from framework.tooling.schema_files import write_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "schemas"
 METRICS_TEXT = "# TYPE actions_events_received_total counter\nactions_events_received_total 0\n"
 
 
@@ -29,7 +31,7 @@ METRICS_TEXT = "# TYPE actions_events_received_total counter\nactions_events_rec
 def running_server(
     destinations: Iterable[Destination],
     *,
-    schemas_dir: Path = ROOT / "schemas",
+    schemas_dir: Path = COMMITTED,
     endpoints: Mapping[str, str] | None = None,
     max_body: int = MAX_BODY,
     ingress: Ingress | None = None,
@@ -44,6 +46,24 @@ def running_server(
         yield server
     finally:
         server.stop()
+
+
+def described_schemas(described: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Relative path (as under schemas/) -> each schema of a destination's description
+    (``GET /api/destinations/<slug>``): its settings', then its actions'."""
+    folder = f"destinations/{described['slug']}"
+    schemas = {f"{folder}/settings.schema.json": described["settings_schema"]}
+    for action in described["actions"]:
+        schemas[f"{folder}/actions/{action['slug']}.schema.json"] = action["schema"]
+    return schemas
+
+
+def committed_destination_schemas() -> dict[str, str]:
+    """Relative path -> text of every destination's committed schema file."""
+    return {
+        path.relative_to(COMMITTED).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted((COMMITTED / "destinations").rglob("*.schema.json"))
+    }
 
 
 def schemas_of(destinations: Iterable[Destination], folder: Path) -> Path:

@@ -1,8 +1,9 @@
-"""Compiles a syntax tree (see ``nodes``) into one predicate made of closures.
+"""Compiles a syntax tree (see ``nodes``) into one plain Python function.
 
 All the work that depends only on the subscription (choosing the comparison, splitting
-glob patterns, resolving field paths) happens here, once; a predicate call only reads the
-event. Predicates expect a ``Mapping`` and never raise for JSON-like values.
+glob patterns, resolving field paths) happens here, once: the tree becomes Python source,
+compiled once, whose function only reads the event. It takes any value, selects no
+non-mapping and never raises for JSON-like values.
 
 Value semantics:
 
@@ -15,90 +16,221 @@ Value semantics:
   the comparison is true. ``x != 5`` is therefore false when ``x`` is missing or text.
 - ``contains`` / ``match`` hold only for string values; ``match`` is a glob in which
   ``*`` matches any run of characters and every other character is literal.
+
+A missing field reads as ``None``: no operator tells the two apart.
+
+Safety of the generated source: it holds only names this module makes (``e``, ``_t0``,
+``_v``, ``_c0``, ``_f0``, the helpers of ``_HELPERS``), keywords and fixed operators. Every
+value from the subscription (field names, list indices, strings, numbers, glob tests) is
+an object bound to a ``_c<n>`` name in the function's own namespace, never text in the
+source, and that namespace has no builtins. Nesting is bounded per function (deeper
+subtrees become functions of their own) and long paths are walked by a loop, so the
+size of a subscription never reaches Python's parser limits.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias, cast
 
 from framework.core.json_text import MAX_INTEGER_DIGITS
 from framework.languages.fql.nodes import And, Comparison, Field, FunctionCall, Node, Not, Or
 
-__all__ = ["Predicate", "compile_glob", "compile_node"]
+__all__ = ["Predicate", "Program", "compile_glob", "compile_node", "generate"]
 
-Predicate: TypeAlias = Callable[[Mapping[str, Any]], bool]
-_Getter: TypeAlias = Callable[[Mapping[str, Any]], Any]
+Predicate: TypeAlias = Callable[[object], bool]
 _StringTest: TypeAlias = Callable[[str], bool]
 
-_MISSING: Any = object()
-_ORDERING: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-_PLAIN_NUMBERS = frozenset({int, float})
-
-
-def _is_number(value: Any) -> bool:
-    return type(value) in _PLAIN_NUMBERS or (
-        isinstance(value, int | float) and not isinstance(value, bool)
-    )
+#: Deepest parenthesised nesting in one generated function before a subtree is split off.
+_MAX_NESTING = 16
+#: Most operands of one ``and``/``or`` in one generated function (compile time stays linear).
+_MAX_WIDTH = 32
+#: Longest field path read inline; longer ones are walked by ``_walk``.
+_INLINE_PATH = 4
+_PYTHON_OPERATORS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_ENTRY = "_matches"
 
 
 def compile_node(node: Node) -> Predicate:
     """Turn ``node`` into a predicate over events."""
-    match node:
-        case Comparison():
-            return _compile_comparison(node)
-        case FunctionCall():
-            return _compile_call(node)
-        case Not(operand=operand):
-            return _negate(compile_node(operand))
-        case And(operands=operands):
-            return _all_of(tuple(compile_node(child) for child in operands))
-        case Or(operands=operands):
-            return _any_of(tuple(compile_node(child) for child in operands))
-    raise TypeError(f"not an FQL node: {node!r}")  # pragma: no cover
+    program = generate(node)
+    namespace = dict(program.namespace)
+    for source in program.functions:  # one at a time: compile time stays linear in size
+        exec(compile(source, "<fql>", "exec"), namespace)  # only our own source
+    return cast(Predicate, namespace[_ENTRY])
 
 
-# -- field access ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Program:
+    """Generated Python: the source of each function (the last is ``_matches(e)``, the
+    others are parts of it) and the ``namespace`` (helpers and constants) they run in."""
+
+    functions: tuple[str, ...]
+    namespace: Mapping[str, object]
 
 
-def _compile_getter(field: Field) -> _Getter:
-    """Read ``field`` from an event, giving ``_MISSING`` when any step is absent.
+def generate(node: Node) -> Program:
+    """The Python program for ``node`` (see the module docstring for what it may hold)."""
+    generator = _Generator()
+    condition = generator.condition(node)
+    entry = (
+        f"def {_ENTRY}(e):\n"
+        f"    if (_type(e) is _dict or _isinstance(e, _Mapping)) and {condition.source}:\n"
+        "        return True\n"
+        "    return False\n"
+    )
+    return Program((*generator.functions, entry), generator.namespace)
 
-    Each name looks up a key in a mapping; a name made of digits also indexes a list.
-    """
-    if len(field.path) == 1:
-        (key,) = field.path
 
-        def get_top(event: Mapping[str, Any]) -> Any:
-            return event.get(key, _MISSING)
+# -- runtime helpers (called by generated code) ----------------------------------------------
 
-        return get_top
 
-    steps = tuple((name, _index(name)) for name in field.path)
+def _step(current: Any, name: str, index: int | None) -> Any:
+    """One step of a path: ``name`` in a mapping, else ``index`` in a list, else ``None``."""
+    if isinstance(current, Mapping):
+        return current.get(name)
+    if (
+        index is not None
+        and isinstance(current, Sequence)
+        and not isinstance(current, str | bytes)
+        and index < len(current)
+    ):
+        return current[index]
+    return None
 
-    def get_path(event: Mapping[str, Any]) -> Any:
-        current: Any = event
-        for name, index in steps:
-            if type(current) is dict or isinstance(current, Mapping):
-                current = current.get(name, _MISSING)
-            elif (
-                index is not None
-                and isinstance(current, Sequence)
-                and not isinstance(current, str | bytes)
-                and index < len(current)
-            ):
-                current = current[index]
-            else:
-                return _MISSING
-        return current
 
-    return get_path
+def _walk(current: Any, steps: tuple[tuple[str, int | None], ...]) -> Any:
+    """Every step of a long path, in turn."""
+    for name, index in steps:
+        current = _step(current, name, index)
+    return current
+
+
+_HELPERS: dict[str, object] = {
+    "__builtins__": {},
+    "_type": type,
+    "_dict": dict,
+    "_isinstance": isinstance,
+    "_Mapping": Mapping,
+    "_str": str,
+    "_bool": bool,
+    "_numbers": (int, float),
+    "_step": _step,
+    "_walk": _walk,
+}
+
+
+# -- code generation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Expr:
+    """A generated expression and how deeply it nests."""
+
+    source: str
+    nesting: int
+
+
+class _Generator:
+    def __init__(self) -> None:
+        self.namespace: dict[str, object] = dict(_HELPERS)
+        self.functions: list[str] = []
+        self._names: dict[Hashable, str] = {}
+
+    def constant(self, value: object, key: Hashable) -> str:
+        """The generated name bound to ``value`` (one name per distinct ``key``)."""
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = f"_c{len(self._names)}"
+            self.namespace[name] = value
+        return name
+
+    def literal(self, value: str | int | float) -> str:
+        return self.constant(value, (type(value), value))
+
+    def condition(self, node: Node) -> _Expr:
+        match node:
+            case Comparison():
+                return self.comparison(node)
+            case FunctionCall():
+                return self.call(node)
+            case Not(operand=operand):
+                return self.group("not ", [operand])
+            case And(operands=operands):
+                return self.group(" and ", operands)
+            case Or(operands=operands):
+                return self.group(" or ", operands)
+        raise TypeError(f"not an FQL node: {node!r}")  # pragma: no cover
+
+    def group(self, joiner: str, operands: Sequence[Node]) -> _Expr:
+        """``(a and b)``, ``(a or b)`` or ``(not a)``. Too deep operands, and runs of
+        operands past ``_MAX_WIDTH``, become functions of their own."""
+        parts = [self.condition(operand) for operand in operands]
+        while len(parts) > _MAX_WIDTH:
+            parts = [
+                self.function(self.joined(joiner, parts[start : start + _MAX_WIDTH]))
+                for start in range(0, len(parts), _MAX_WIDTH)
+            ]
+        return self.joined(joiner, parts)
+
+    def joined(self, joiner: str, parts: Sequence[_Expr]) -> _Expr:
+        parts = [part if part.nesting < _MAX_NESTING else self.function(part) for part in parts]
+        text = joiner.join(part.source for part in parts)
+        if len(parts) == 1:
+            text = joiner + text
+        return _Expr(f"({text})", 1 + max(part.nesting for part in parts))
+
+    def function(self, expr: _Expr) -> _Expr:
+        """A call of a new function that returns ``expr``."""
+        name = f"_f{len(self.functions)}"
+        self.functions.append(f"def {name}(e):\n    return {expr.source}\n")
+        return _Expr(f"{name}(e)", 1)
+
+    def value(self, field: Field) -> _Expr:
+        """The field's value, ``None`` when any step is absent. A name made of digits
+        also indexes a list."""
+        path = field.path
+        if len(path) > _INLINE_PATH:
+            steps = tuple((name, _index(name)) for name in path)
+            return _Expr(f"_walk(e, {self.constant(steps, ('path', steps))})", 1)
+        source = f"e.get({self.literal(path[0])})"
+        for position, name in enumerate(path[1:]):
+            temp = f"_t{position}"
+            key = self.literal(name)
+            number = _index(name)
+            index = "None" if number is None else self.literal(number)
+            source = (
+                f"({temp}.get({key}) if _type({temp} := {source}) is _dict"
+                f" else _step({temp}, {key}, {index}))"
+            )
+        return _Expr(source, len(path))
+
+    def comparison(self, node: Comparison) -> _Expr:
+        value = self.value(node.field)
+        expected = node.value
+        positive = node.operator == "="
+        if expected is None or isinstance(expected, bool):
+            test = "is" if positive else "is not"
+            return _Expr(f"({value.source} {test} {expected})", value.nesting + 1)
+        operator = _PYTHON_OPERATORS[node.operator]
+        constant = self.literal(expected)
+        if isinstance(expected, str):
+            return _Expr(f"({value.source} {operator} {constant})", value.nesting + 1)
+        return _Expr(
+            f"(_isinstance(_v := {value.source}, _numbers) and _type(_v) is not _bool"
+            f" and _v {operator} {constant})",
+            value.nesting + 1,
+        )
+
+    def call(self, node: FunctionCall) -> _Expr:
+        value = self.value(node.field)
+        argument = node.argument
+        if node.function == "contains":
+            test = f"{self.literal(argument)} in _v"
+        else:
+            test = f"{self.constant(compile_glob(argument), ('glob', argument))}(_v)"
+        return _Expr(f"(_isinstance(_v := {value.source}, _str) and {test})", value.nesting + 1)
 
 
 def _index(name: str) -> int | None:
@@ -107,48 +239,7 @@ def _index(name: str) -> int | None:
     return int(name) if digits else None
 
 
-# -- comparisons -----------------------------------------------------------------------------
-
-
-def _compile_comparison(node: Comparison) -> Predicate:
-    get = _compile_getter(node.field)
-    op = node.operator
-    expected = node.value
-
-    if expected is None:
-        if op == "=":
-            return lambda event: (value := get(event)) is None or value is _MISSING
-        return lambda event: (value := get(event)) is not None and value is not _MISSING
-
-    if isinstance(expected, bool):
-        if op == "=":
-            return lambda event: get(event) is expected
-        return lambda event: get(event) is not expected
-
-    if isinstance(expected, str):
-        if op == "=":
-            return lambda event: bool(get(event) == expected)
-        return lambda event: bool(get(event) != expected)
-
-    compare = operator.eq if op == "=" else operator.ne if op == "!=" else _ORDERING[op]
-
-    def numeric(event: Mapping[str, Any]) -> bool:
-        value = get(event)
-        return _is_number(value) and compare(value, expected)
-
-    return numeric
-
-
-# -- functions -------------------------------------------------------------------------------
-
-
-def _compile_call(node: FunctionCall) -> Predicate:
-    get = _compile_getter(node.field)
-    argument = node.argument
-    if node.function == "contains":
-        return lambda event: isinstance(value := get(event), str) and argument in value
-    test = compile_glob(argument)
-    return lambda event: isinstance(value := get(event), str) and test(value)
+# -- glob patterns ---------------------------------------------------------------------------
 
 
 def compile_glob(pattern: str) -> _StringTest:
@@ -186,38 +277,3 @@ def compile_glob(pattern: str) -> _StringTest:
         return True
 
     return glob
-
-
-# -- boolean structure -----------------------------------------------------------------------
-
-
-def _negate(predicate: Predicate) -> Predicate:
-    return lambda event: not predicate(event)
-
-
-def _all_of(predicates: tuple[Predicate, ...]) -> Predicate:
-    if len(predicates) == 2:
-        first, second = predicates
-        return lambda event: first(event) and second(event)
-
-    def all_of(event: Mapping[str, Any]) -> bool:
-        for predicate in predicates:  # noqa: SIM110 - a loop is faster than all(<generator>)
-            if not predicate(event):
-                return False
-        return True
-
-    return all_of
-
-
-def _any_of(predicates: tuple[Predicate, ...]) -> Predicate:
-    if len(predicates) == 2:
-        first, second = predicates
-        return lambda event: first(event) or second(event)
-
-    def any_of(event: Mapping[str, Any]) -> bool:
-        for predicate in predicates:  # noqa: SIM110 - a loop is faster than any(<generator>)
-            if predicate(event):
-                return True
-        return False
-
-    return any_of

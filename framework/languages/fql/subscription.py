@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from framework.core.errors import SubscriptionSyntaxError
 from framework.languages.fql.compiler import Predicate, compile_node
 from framework.languages.fql.parser import parse
 
@@ -16,28 +15,31 @@ __all__ = ["Subscription", "compile_subscription"]
 class Subscription:
     """An FQL subscription, parsed and compiled once. Make one with ``compile_subscription``.
 
+    ``matches(event)`` tells whether ``event`` is selected; anything that is not a mapping
+    is never selected. It is the compiled function itself (no method call in between).
     Calling the object is the same as calling ``matches``. Equality and hashing use
     ``source`` only.
     """
 
     source: str
-    _predicate: Predicate = field(repr=False, compare=False)
+    matches: Predicate = field(repr=False, compare=False)
 
-    def matches(self, event: Mapping[str, Any]) -> bool:
-        """Whether ``event`` is selected. Anything that is not a mapping is never selected."""
-        if type(event) is not dict and not isinstance(event, Mapping):
-            return False
-        return self._predicate(event)
-
-    __call__ = matches
+    def __call__(self, event: object) -> bool:
+        return self.matches(event)
 
 
 def compile_subscription(source: str) -> Subscription:
     """Parse and compile FQL ``source``.
 
     Raises ``framework.core.errors.SubscriptionSyntaxError`` (with the 0-based ``position``)
-    if ``source`` is empty or not valid FQL.
+    if ``source`` is empty, not valid FQL, or too large to compile in the memory and stack
+    at hand.
     """
     if not isinstance(source, str):
         raise TypeError(f"an FQL subscription must be a str, not {type(source).__name__}")
-    return Subscription(source, compile_node(parse(source)))
+    try:
+        return Subscription(source, compile_node(parse(source)))
+    except (RecursionError, MemoryError):
+        raise SubscriptionSyntaxError(
+            "subscription too large to compile", position=0, source=source
+        ) from None

@@ -29,9 +29,9 @@ of resolved objects and arrays. Unlike upstream, a mapping that is not an object
 ``[1]``) resolves to itself rather than being spread into an object.
 
 A mapping is validated against a JSON Schema (:func:`mapping_json_schema`) whose formats
-parse paths and templates, then compiled once (:func:`compile_mapping`); the resolver it
-returns does no parsing or validation per event. Values read from the event are returned
-as they are, not copied.
+parse paths and templates, then compiled once (:func:`compile_mapping`) into plain Python
+functions (see :mod:`.codegen`); the resolver it returns does no parsing or validation per
+event. Values read from the event are returned as they are, not copied.
 """
 
 from __future__ import annotations

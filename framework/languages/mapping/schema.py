@@ -3,7 +3,8 @@
 The schema checks the structure; its formats (see :mod:`.formats`) parse paths, templates
 and Liquid. ``MISSING`` (JavaScript ``undefined``) passes where ``null`` does: as a mapping
 it resolves to MISSING, and where a string, a boolean or a choice is required it is refused.
-jsonschema ships no type information, so it is used through this module only.
+jsonschema ships no type information, so it is used through this module only; it is
+imported when the first mapping is validated (:func:`schema_errors`), not with the language.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import json
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker, validators
 
 from .formats import FORMATS
 from .missing import MISSING
@@ -37,6 +36,12 @@ def mapping_json_schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Any:
+    from jsonschema import (  # noqa: PLC0415 (as long to import as the language itself)
+        Draft202012Validator,
+        FormatChecker,
+        validators,
+    )
+
     checker = FormatChecker(formats=())
     for name, check in FORMATS.items():
         checker.checks(name, raises=ValueError)(check)

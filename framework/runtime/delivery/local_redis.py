@@ -1,6 +1,6 @@
 """A private ``redis-server`` on loopback, for tests, benchmarks and trying the Redis queue
 on one machine: a free port, a data directory of its own, AOF on with ``appendfsync
-always`` by default (what the README recommends for the queue), no RDB snapshots.
+always`` by default (what docs/redis.md recommends for the queue), no RDB snapshots.
 
 ::
 

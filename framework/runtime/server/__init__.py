@@ -1,6 +1,7 @@
 """The settings server behind ``actions serve``: a page that renders each destination's
-settings form from its committed JSON Schema, tests the connection, edits mappings and
-shows what an event would send (a dry run), over a small JSON API.
+settings form from its JSON Schema (the committed file, or the same document generated from
+its definition), tests the connection, edits mappings and shows what an event would send (a
+dry run), over a small JSON API.
 
 Served by aiohttp on the process's event loop (:mod:`framework.runtime.web`); loopback by default.
 The page is plain JavaScript served from ``static/`` (no build step): ``form.js`` renders

@@ -27,10 +27,12 @@ Body = Mapping[str, Any]
 class SettingsApi:
     """The operations of the API, under the ``operator``'s configuration (endpoints that
     replace destinations' base URLs, as ``--endpoint`` does for the command line, the
-    time-out, private targets)."""
+    time-out, private targets). The schemas come from the ``schemas`` folder (committed by
+    ``actions schemas``) or, when it is ``None``, are generated from the destinations'
+    definitions (the same documents, so an installed package needs no folder)."""
 
     destinations: Mapping[str, Destination]
-    schemas_dir: Path
+    schemas: Path | None = None
     operator: OperatorConfig = field(default_factory=OperatorConfig)
 
     def list(self) -> dict[str, Any]:
@@ -38,8 +40,8 @@ class SettingsApi:
         return {"destinations": [summary(d) for d in self.destinations.values()]}
 
     def describe(self, slug: str) -> dict[str, Any]:
-        """``GET /api/destinations/<slug>``: the committed schemas and default mappings."""
-        return details(self._destination(slug), self.schemas_dir)
+        """``GET /api/destinations/<slug>``: the schemas and default mappings."""
+        return details(self._destination(slug), self.schemas)
 
     def validate_settings(self, slug: str, body: Body) -> dict[str, Any]:
         """``POST .../validate-settings`` ``{"settings"}`` -> ``{"ok", "problems"}``."""

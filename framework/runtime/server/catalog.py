@@ -1,6 +1,5 @@
-"""What the page is told about destinations: the list, and for one destination its
-committed schemas, the default mapping of each action and the subscriptions the event
-tester runs."""
+"""What the page is told about destinations: the list, and for one destination its schemas,
+the default mapping of each action and the subscriptions the event tester runs."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.authoring.definition import Destination, Preset
+from framework.authoring.schema_documents import action_path, destination_schemas, settings_path
 from framework.engine.execute import ActionSubscription, presets_as_subscriptions
 from framework.languages.mapping import MISSING
 from framework.runtime.server.errors import ApiError
@@ -25,24 +25,23 @@ def summary(destination: Destination) -> dict[str, Any]:
     }
 
 
-def details(destination: Destination, schemas_dir: Path) -> dict[str, Any]:
-    """Everything the page renders for one destination. The schemas are the committed files
-    (``actions schemas``), so the form shows exactly what is published. An action's
-    ``subscriptions`` are those it runs once enabled; ``on_by_default`` says whether it
-    needs enabling (its mapping sent) first."""
-    folder = f"destinations/{destination.slug}"
+def details(destination: Destination, schemas: Path | None) -> dict[str, Any]:
+    """Everything the page renders for one destination, with its schemas from
+    :func:`published_schemas`. An action's ``subscriptions`` are those it runs once enabled;
+    ``on_by_default`` says whether it needs enabling (its mapping sent) first."""
+    documents = published_schemas(destination, schemas)
     everything: dict[str, dict[str, Any]] = {slug: {} for slug in destination.actions}
     subscriptions = tester_subscriptions(destination, everything)
     return {
         **summary(destination),
         "authentication": destination.authentication is not None,
-        "settings_schema": committed_schema(schemas_dir, f"{folder}/settings.schema.json"),
+        "settings_schema": documents[settings_path(destination)],
         "actions": [
             {
                 "slug": slug,
                 "title": action.title,
                 "description": action.description,
-                "schema": committed_schema(schemas_dir, f"{folder}/actions/{slug}.schema.json"),
+                "schema": documents[action_path(destination, slug)],
                 "mapping": default_mapping(destination, slug),
                 "subscriptions": [s.subscription for s in subscriptions if s.action == slug],
                 "on_by_default": on_by_default(destination, slug),
@@ -52,10 +51,20 @@ def details(destination: Destination, schemas_dir: Path) -> dict[str, Any]:
     }
 
 
-def committed_schema(schemas_dir: Path, relative: str) -> dict[str, Any]:
+def published_schemas(destination: Destination, folder: Path | None) -> dict[str, dict[str, Any]]:
+    """The destination's settings and action schemas by relative path: the files of
+    ``folder`` (as ``actions schemas`` committed them) or, with no folder (an installed
+    package), the same documents generated from its definition."""
+    generated = destination_schemas(destination)
+    if folder is None:
+        return generated
+    return {relative: committed_schema(folder, relative) for relative in generated}
+
+
+def committed_schema(folder: Path, relative: str) -> dict[str, Any]:
     """One committed schema file; a missing or unreadable one is a server error that says
     how to fix it."""
-    path = schemas_dir / relative
+    path = folder / relative
     try:
         document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -5,7 +5,7 @@
     GET  /                                         the page
     GET  /static/<file>                            its scripts, styles, icon, sample events
     GET  /api/destinations                         the destination picker
-    GET  /api/destinations/<slug>                  committed schemas, default mappings
+    GET  /api/destinations/<slug>                  its schemas, default mappings
     POST /api/destinations/<slug>/validate-settings
     POST /api/destinations/<slug>/validate-mapping
     POST /api/destinations/<slug>/test-connection

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import get_args
 
 from framework.authoring.registry import discover
-from framework.authoring.sample_data import VARIANTS
 from framework.tooling.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_or_write
-from framework.tooling.docs import stale_pages, write_pages
-from framework.tooling.lint import lint_registry
 from framework.tooling.scaffold import Auth, Names, scaffold, write_declared_metadata
 
 DOCS_DIR = Path("docs") / "destinations"
@@ -66,6 +61,12 @@ def _record_generated_files(root: Path, names: Names) -> bool:
     ``pyproject.toml`` declares now (:func:`write_declared_metadata`). ``-P`` and an empty
     ``pythonpath`` keep that metadata first on ``sys.path``, before a stale
     ``*.egg-info`` of an editable install in ``root``."""
+    # Only `init` runs this: the authoring layer and the process tools load with it.
+    import subprocess  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from framework.authoring.sample_data import VARIANTS  # noqa: PLC0415
+
     generated = Path("tests") / "generated" / "test_generated.py"
     generated_ids = [
         f"{generated.as_posix()}::test_generated[{names.slug}-send_event-{variant}]"
@@ -93,6 +94,8 @@ def _record_generated_files(root: Path, names: Names) -> bool:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from framework.tooling.lint import lint_registry  # noqa: PLC0415 (jsonschema, the layers below)
+
     registry = discover()
     problems = lint_registry(registry)
     for problem in problems:
@@ -104,6 +107,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
+    from framework.tooling.docs import stale_pages, write_pages  # noqa: PLC0415 (see _validate)
+
     found = discover().destinations
     if args.destination is not None:
         if args.destination not in found:

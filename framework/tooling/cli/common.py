@@ -15,13 +15,13 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from framework.core.endpoint import endpoint_problem
 from framework.core.errors import ActionsError
 from framework.core.json_text import JsonTextError, dump_json, parse_json
-from framework.engine.http import DEFAULT_TIMEOUT
-from framework.engine.operator import OperatorConfig, OperatorConfigError
+
+if TYPE_CHECKING:
+    from framework.engine.operator import OperatorConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_LINE = 1 << 20  # bytes in one NDJSON line (1 MiB), its line end not counted
@@ -70,6 +70,8 @@ def read_json(path: Path, what: str) -> Any:
 def endpoint_option(url: str) -> str:
     """The type of an ``--endpoint URL`` option: a usage error unless ``url`` can be an
     endpoint (:mod:`framework.core.endpoint`)."""
+    from framework.core.endpoint import endpoint_problem  # noqa: PLC0415 (with the option)
+
     problem = endpoint_problem(url)
     if problem is not None:
         raise argparse.ArgumentTypeError(f"the endpoint {problem}")
@@ -80,14 +82,20 @@ def operator_config(
     slugs: Iterable[str],
     *,
     endpoints: Mapping[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> OperatorConfig:
     """The operator configuration of a command, where the environment is read (the only
     place commands read it for this): ``ACTIONS_ENDPOINT_<SLUG>`` of each of ``slugs``,
-    overridden by ``endpoints`` (from options), and ``ACTIONS_ALLOW_PRIVATE_TARGETS``. A
-    :class:`UsageError` naming the variable or option (never its value) when invalid."""
+    overridden by ``endpoints`` (from options), and ``ACTIONS_ALLOW_PRIVATE_TARGETS``;
+    ``timeout`` (``None``: the engine's default). A :class:`UsageError` naming the variable
+    or option (never its value) when invalid."""
+    # The engine (httpx, asyncio) loads with the commands that send, not with the parser.
+    from framework.engine.http import DEFAULT_TIMEOUT  # noqa: PLC0415
+    from framework.engine.operator import OperatorConfig, OperatorConfigError  # noqa: PLC0415
+
+    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
     try:
-        return OperatorConfig.from_environment(slugs, endpoints=endpoints, timeout=timeout)
+        return OperatorConfig.from_environment(slugs, endpoints=endpoints, timeout=seconds)
     except OperatorConfigError as error:
         raise UsageError(error.message) from None
 

@@ -6,15 +6,11 @@ import argparse
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from framework.authoring.definition import Destination
 from framework.authoring.registry import Registry, discover
+from framework.core.endpoint import ENDPOINT_VARIABLES
 from framework.core.json_text import dump_json
-from framework.engine.execute import DestinationRunner, presets_as_subscriptions
-from framework.engine.http import DEFAULT_TIMEOUT, RetryPolicy
-from framework.engine.operator import ENDPOINT_VARIABLES
-from framework.engine.results import ErrorInfo, Result
 from framework.tooling.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -28,7 +24,11 @@ from framework.tooling.cli.common import (
     write_line,
 )
 from framework.tooling.cli.progress import progress_for
-from framework.tooling.schema_files import stale_schemas, write_schemas
+
+if TYPE_CHECKING:
+    from framework.authoring.definition import Destination
+    from framework.engine.execute import DestinationRunner
+    from framework.engine.results import ErrorInfo, Result
 
 OFF_BY_DEFAULT = "(off by default: enable with a mapping for its action)"
 MAX_GROUP = 1_000  # events read and sent together, at most, for an action sending batches
@@ -68,9 +68,7 @@ def _destination_arguments(parser: argparse.ArgumentParser) -> None:
         help="replace the destination's base URL: an http(s) URL (operator setting); also "
         + ENDPOINT_VARIABLES,
     )
-    parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request (10)"
-    )
+    parser.add_argument("--timeout", type=float, help="seconds per request (10)")
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -121,6 +119,8 @@ def _destination(registry: Registry, slug: str) -> Destination:
 def _runner(
     args: argparse.Namespace, destination: Destination, **options: Any
 ) -> DestinationRunner:
+    from framework.engine.execute import DestinationRunner  # noqa: PLC0415 (the engine: sending)
+
     slug = destination.slug
     given = {slug: args.endpoint} if args.endpoint else {}
     operator = operator_config([slug], endpoints=given, timeout=args.timeout)
@@ -135,6 +135,9 @@ def _runner(
 
 
 def _send(args: argparse.Namespace) -> int:
+    from framework.engine.execute import presets_as_subscriptions  # noqa: PLC0415 (see _runner)
+    from framework.engine.http import RetryPolicy  # noqa: PLC0415
+
     if args.max_attempts < 1:
         raise UsageError("--max-attempts must be at least 1")
     destination = _destination(discover(), args.destination)
@@ -200,6 +203,8 @@ def _test_auth(args: argparse.Namespace) -> int:
 
 
 def _schemas(args: argparse.Namespace) -> int:
+    from framework.tooling.schema_files import stale_schemas, write_schemas  # noqa: PLC0415
+
     found = list(discover().destinations.values())
     return check_or_write(
         args.check,

@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from framework.core.errors import MappingResolutionError
-from framework.languages.fql import compile_subscription
-from framework.languages.mapping import MISSING, compile_mapping, validate_mapping
 from framework.tooling.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -36,6 +34,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _map(args: argparse.Namespace) -> int:
+    # The languages load with their commands, not with the parser.
+    from framework.languages.mapping import MISSING, compile_mapping, validate_mapping  # noqa: PLC0415
+
     document = read_json(args.mapping_file, "mapping")
     problems = validate_mapping(document)
     if problems:
@@ -56,11 +57,14 @@ def _map(args: argparse.Namespace) -> int:
             failed = True
             write_line(_error(message_id(event), error.code, error.message))
         else:
-            write_line({"message_id": message_id(event), "output": _json(output)})
+            shown = None if output is MISSING else output
+            write_line({"message_id": message_id(event), "output": shown})
     return EXIT_FAILED if failed else EXIT_OK
 
 
 def _match(args: argparse.Namespace) -> int:
+    from framework.languages.fql import compile_subscription  # noqa: PLC0415 (see _map)
+
     subscription = compile_subscription(args.fql)
     failed = False
     for event in read_events(args.events):
@@ -70,10 +74,6 @@ def _match(args: argparse.Namespace) -> int:
         else:
             write_line({"message_id": message_id(event), "match": subscription.matches(event)})
     return EXIT_FAILED if failed else EXIT_OK
-
-
-def _json(value: Any) -> Any:
-    return None if value is MISSING else value
 
 
 def _bad_line(line: BadLine) -> dict[str, Any]:

@@ -13,20 +13,18 @@ import time
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from framework.authoring.definition import Destination
 from framework.authoring.registry import discover
 from framework.core.json_text import dump_json
-from framework.engine.operator import OperatorConfig
-from framework.runtime.delivery.backends import open_queue
-from framework.runtime.delivery.config import load_config, load_queue_url
-from framework.runtime.delivery.durations import iso_time, parse_time
-from framework.runtime.delivery.logs import json_logging, log
-from framework.runtime.delivery.metrics_server import MetricsServer
-from framework.runtime.delivery.queue import DeadLetter, DeadLetterFilter, Queue
-from framework.runtime.delivery.runtime import Runtime
-from framework.runtime.web import StopSignals
 from framework.tooling.cli.common import EXIT_FAILED, EXIT_OK, UsageError, operator_config
+
+if TYPE_CHECKING:
+    from framework.authoring.definition import Destination
+    from framework.engine.operator import OperatorConfig
+    from framework.runtime.delivery.metrics_server import MetricsServer
+    from framework.runtime.delivery.queue import DeadLetter, DeadLetterFilter, Queue
+    from framework.runtime.delivery.runtime import Runtime
 
 _MESSAGE_WIDTH = 60
 
@@ -88,6 +86,11 @@ def open_runtime(
     """The runtime a configuration file describes, with the operator's configuration
     (endpoints for the destinations the file gives none, private targets; by default the
     environment's, read here); logs become JSON lines on stderr."""
+    # The runtime (its queues, servers and the engine) loads with the commands that run it.
+    from framework.runtime.delivery.config import load_config  # noqa: PLC0415
+    from framework.runtime.delivery.logs import json_logging  # noqa: PLC0415
+    from framework.runtime.delivery.runtime import Runtime  # noqa: PLC0415
+
     if operator is None:
         operator = operator_config(destinations)
     config = load_config(config_path)
@@ -101,6 +104,9 @@ def open_runtime(
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from framework.runtime.delivery.logs import log  # noqa: PLC0415 (see open_runtime)
+    from framework.runtime.web import StopSignals  # noqa: PLC0415
+
     registry = discover()
     runtime = open_runtime(
         args.config, registry.destinations, workers=True, concurrency=args.concurrency
@@ -124,6 +130,8 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _metrics_server(args: argparse.Namespace, runtime: Runtime) -> MetricsServer:
+    from framework.runtime.delivery.metrics_server import MetricsServer  # noqa: PLC0415
+
     metrics = MetricsServer(args.metrics_host, args.metrics_port, runtime.metrics_text)
     try:
         metrics.start()
@@ -135,11 +143,17 @@ def _metrics_server(args: argparse.Namespace, runtime: Runtime) -> MetricsServer
 
 
 def _open(args: argparse.Namespace) -> Queue:
+    from framework.runtime.delivery.backends import open_queue  # noqa: PLC0415 (sqlite3, redis)
+    from framework.runtime.delivery.config import load_queue_url  # noqa: PLC0415
+
     url: str = args.queue if args.queue else load_queue_url(args.config)
     return open_queue(url)
 
 
 def _filter(args: argparse.Namespace) -> DeadLetterFilter:
+    from framework.runtime.delivery.durations import parse_time  # noqa: PLC0415
+    from framework.runtime.delivery.queue import DeadLetterFilter  # noqa: PLC0415
+
     now = time.time()
     try:
         since = parse_time(args.since, now) if args.since else None
@@ -150,6 +164,8 @@ def _filter(args: argparse.Namespace) -> DeadLetterFilter:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from framework.runtime.delivery.durations import iso_time  # noqa: PLC0415
+
     queue = _open(args)
     try:
         letters = queue.dead_letters(_filter(args))
@@ -171,6 +187,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _summary(letter: DeadLetter) -> dict[str, object]:
+    from framework.runtime.delivery.durations import iso_time  # noqa: PLC0415
+
     shown: dict[str, object] = asdict(letter)
     del shown["event"]
     shown["enqueued_at"] = iso_time(letter.enqueued_at)

@@ -8,8 +8,8 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from framework.authoring.definition import Destination
 from framework.authoring.registry import discover
 from framework.authoring.sandbox_hook import (
     FAULT_KINDS,
@@ -18,11 +18,10 @@ from framework.authoring.sandbox_hook import (
     Latency,
     SandboxServer,
 )
-from framework.runtime.delivery.durations import parse_duration
-from framework.runtime.sandbox import sandbox_factory
-from framework.runtime.server import is_loopback
-from framework.runtime.web import StopSignals
 from framework.tooling.cli.common import EXIT_OK, UsageError, read_json
+
+if TYPE_CHECKING:
+    from framework.authoring.definition import Destination
 
 DEFAULT_PORT = 8787
 _LATENCY = re.compile(r"\s*(?P<seconds>[^,\s][^,]*?)\s*(?:,\s*jitter\s+(?P<jitter>\S.*?))?\s*")
@@ -73,6 +72,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    # The runtime's servers load with the command that serves, not with the parser.
+    from framework.runtime.sandbox import sandbox_factory  # noqa: PLC0415
+    from framework.runtime.server import is_loopback  # noqa: PLC0415
+    from framework.runtime.web import StopSignals  # noqa: PLC0415
+
     destination = discover().destinations.get(args.destination)
     if destination is None:
         raise UsageError(f"unknown destination {args.destination!r} (see `actions list`)")
@@ -140,6 +144,8 @@ def _latency(text: str | None, seed: int | None) -> Latency:
     """``--latency``: ``DURATION`` or ``DURATION,jitter DURATION``."""
     if text is None:
         return NO_LATENCY
+    from framework.runtime.delivery.durations import parse_duration  # noqa: PLC0415
+
     found = _LATENCY.fullmatch(text)
     if found is None:
         raise UsageError(f"--latency {text!r}: {_LATENCY_FORM}")

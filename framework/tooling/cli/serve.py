@@ -10,19 +10,22 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from framework.authoring.definition import Destination
 from framework.authoring.registry import discover
-from framework.core.endpoint import endpoint_problem
-from framework.engine.http import DEFAULT_TIMEOUT
-from framework.engine.operator import ENDPOINT_VARIABLES, OperatorConfig
-from framework.runtime.delivery.runtime import Runtime
-from framework.runtime.server import SettingsApi, SettingsServer, is_loopback
-from framework.runtime.server.ingress import Ingress
-from framework.runtime.web import StopSignals
-from framework.tooling.cli.common import EXIT_OK, UsageError, operator_config
+from framework.core.endpoint import ENDPOINT_VARIABLES
+from framework.tooling.cli.common import (
+    EXIT_OK,
+    UsageError,
+    operator_config,
+)
 from framework.tooling.cli.runtime import open_runtime
-from framework.tooling.schema_files import stale_schemas
+
+if TYPE_CHECKING:
+    from framework.authoring.definition import Destination
+    from framework.engine.operator import OperatorConfig
+    from framework.runtime.delivery.runtime import Runtime
+    from framework.runtime.server import SettingsServer
 
 DEFAULT_PORT = 8321
 
@@ -39,7 +42,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT}; 0: any free one)"
     )
     serve.add_argument(
-        "--schemas", type=Path, default=Path("schemas"), help="committed schemas folder (schemas)"
+        "--schemas",
+        type=Path,
+        help="serve the schema files of this folder, with a warning for each stale one "
+        "(default: the schemas generated from the installed destinations)",
     )
     serve.add_argument(
         "--endpoint",
@@ -50,9 +56,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "runtime's destinations that set no endpoint (operator setting, repeatable); also "
         + ENDPOINT_VARIABLES,
     )
-    serve.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request (10)"
-    )
+    serve.add_argument("--timeout", type=float, help="seconds per request (10)")
     serve.add_argument(
         "--config",
         type=Path,
@@ -73,11 +77,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # The servers and the runtime load with the command that serves, not with the parser.
+    from framework.runtime.server import SettingsApi, SettingsServer  # noqa: PLC0415
+    from framework.runtime.server.ingress import Ingress  # noqa: PLC0415
+    from framework.runtime.web import StopSignals  # noqa: PLC0415
+    from framework.tooling.schema_files import stale_schemas  # noqa: PLC0415
+
     registry = discover()
     for name, reason in registry.broken.items():
         print(f"broken  {name}: {reason}", file=sys.stderr)
-    for line in stale_schemas(args.schemas, registry.destinations.values()):
-        print(f"warning: {line} (run `actions schemas`)", file=sys.stderr)
+    if args.schemas is not None:
+        for line in stale_schemas(args.schemas, registry.destinations.values()):
+            print(f"warning: {line} (run `actions schemas`)", file=sys.stderr)
     operator = operator_from(args.endpoint, registry.destinations, timeout=args.timeout)
     api = SettingsApi(registry.destinations, args.schemas, operator)
     if (args.no_workers or args.no_ui) and not args.config:
@@ -103,6 +114,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, server: SettingsServer, runtime: Runtime | None) -> None:
     """Start serving (and delivering, with a runtime that has workers)."""
+    from framework.runtime.server import is_loopback  # noqa: PLC0415 (see _serve)
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     try:
         server.start()
@@ -130,11 +143,11 @@ def _run(args: argparse.Namespace, server: SettingsServer, runtime: Runtime | No
 
 
 def operator_from(
-    options: list[str], destinations: Mapping[str, Destination], *, timeout: float
+    options: list[str], destinations: Mapping[str, Destination], *, timeout: float | None
 ) -> OperatorConfig:
     """The operator configuration of ``serve``: the environment's (each destination's
     ``ACTIONS_ENDPOINT_<SLUG>``, ``ACTIONS_ALLOW_PRIVATE_TARGETS``), with the endpoints of
-    ``--endpoint SLUG=URL`` options winning, and ``--timeout``."""
+    ``--endpoint SLUG=URL`` options winning, and ``--timeout`` (``None``: the default)."""
     given = _endpoint_options(options, destinations)
     return operator_config(destinations, endpoints=given, timeout=timeout)
 
@@ -144,6 +157,8 @@ def _endpoint_options(
 ) -> dict[str, str]:
     """Slug -> base URL of ``--endpoint SLUG=URL`` options; each an http(s) URL (messages
     never repeat what was given)."""
+    from framework.core.endpoint import endpoint_problem  # noqa: PLC0415 (see _serve)
+
     found: dict[str, str] = {}
     for option in options:
         slug, sign, url = option.partition("=")

@@ -1,8 +1,10 @@
 """The directive table.
 
-Adding a directive: write a module with its compile function and a :class:`Directive`,
-add it to ``DIRECTIVES``, and describe its argument in ``mapping.schema.json`` (the
-``directive`` definition lists the known names).
+Adding a directive: write a module with its generate function (statements of the
+generated function, see :class:`~..base.Code`) or its compile function (a resolver the
+generated function calls) and a :class:`Directive`, add it to ``DIRECTIVES``, and
+describe its argument in ``mapping.schema.json`` (the ``directive`` definition lists the
+known names).
 """
 
 from __future__ import annotations

@@ -3,23 +3,19 @@ upper case. A value that is not a string (a number, null, an object, MISSING...)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from ..base import Context, Directive, Resolver
+from ..base import Code, Directive
 from ..values import child
 
 
-def compile_case(argument: Any, location: str, context: Context) -> Resolver:
-    """Compile the value; pick the conversion once."""
-    value = context.compile(argument["value"], child(location, "value"))
-    convert = str.lower if argument["operator"] == "lower" else str.upper
-
-    def resolve_case(event: Mapping[str, Any]) -> Any:
-        result = value(event)
-        return convert(result) if isinstance(result, str) else result
-
-    return resolve_case
+def generate_case(argument: Any, location: str, code: Code) -> str:
+    """Resolve the value; pick the conversion once."""
+    value = code.value(argument["value"], child(location, "value"))
+    convert = code.bind(str.lower if argument["operator"] == "lower" else str.upper)
+    out = code.temp(defined=code.is_defined(value))
+    code.line(f"{out} = {convert}({value}) if isinstance({value}, str) else {value}")
+    return out
 
 
-CASE = Directive("@case", compile_case)
+CASE = Directive("@case", generate=generate_case)

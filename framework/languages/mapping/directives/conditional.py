@@ -13,51 +13,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from ..base import Context, Directive, Resolver
-from ..missing import MISSING
+from ..base import Code, Directive
 from ..values import child
 
 
-def _exists(value: object) -> bool:
-    return value is not MISSING and value is not None
+def _exists(name: str) -> str:
+    return f"{name} is not _M and {name} is not None"
 
 
-def _not_blank(value: object) -> bool:
-    return _exists(value) and not (isinstance(value, str) and not value)
+def _not_blank(name: str) -> str:
+    return f"{_exists(name)} and (not isinstance({name}, str) or {name})"
 
 
-def _string(value: object) -> bool:
-    return isinstance(value, str)
+def _string(name: str) -> str:
+    return f"isinstance({name}, str)"
 
 
-_TESTS: dict[str, Callable[[object], bool]] = {
+_TESTS: dict[str, Callable[[str], str]] = {
     "exists": _exists,
     "blank": _not_blank,
     "string": _string,
 }
+"""Each kind of condition: the test of the value a name holds, as generated code."""
 
 
-def compile_if(argument: Any, location: str, context: Context) -> Resolver:
-    """Compile the condition and the branches that are given."""
+def generate_if(argument: Any, location: str, code: Code) -> str:
+    """Resolve the condition, then only the branch it chooses."""
     [kind] = [key for key in _TESTS if key in argument]  # the schema allows exactly one
-    test = _TESTS[kind]
-    condition = context.compile(argument[kind], child(location, kind))
-    branches = {
-        key: context.compile(argument[key], child(location, key))
-        for key in ("then", "else")
-        if key in argument
-    }
-    then = branches.get("then")
-    otherwise = branches.get("else")
+    condition = code.value(argument[kind], child(location, kind))
+    out = code.temp()
+    code.line(f"if {_TESTS[kind](condition)}:")
+    for branch in ("then", "else"):
+        if branch == "else":
+            code.line("else:")
+        with code.block():
+            value = (
+                code.value(argument[branch], child(location, branch))
+                if branch in argument
+                else "_M"
+            )
+            code.line(f"{out} = {value}")
+    return out
 
-    def resolve_if(event: Mapping[str, Any]) -> Any:
-        branch = then if test(condition(event)) else otherwise
-        return MISSING if branch is None else branch(event)
 
-    return resolve_if
-
-
-IF = Directive("@if", compile_if)
+IF = Directive("@if", generate=generate_if)

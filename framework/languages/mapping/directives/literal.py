@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import Context, Directive, Resolver
+from ..base import Code, Directive
 
 
-def compile_literal(argument: Any, location: str, context: Context) -> Resolver:
-    """The argument is compiled like any mapping."""
-    return context.compile(argument, location)
+def generate_literal(argument: Any, location: str, code: Code) -> str:
+    """The argument is resolved like any mapping."""
+    return code.value(argument, location)
 
 
-LITERAL = Directive("@literal", compile_literal)
+LITERAL = Directive("@literal", generate=generate_literal)

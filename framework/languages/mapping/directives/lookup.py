@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..base import Context, Directive, Resolver
+from ..base import Code, Directive, Resolver
 from ..dynamic import per_event_text
 from ..paths import compile_getter, parse_path
 
 
-def compile_path(argument: Any, location: str, context: Context) -> Resolver:
-    """A path string, or a directive giving the path string for each event (upstream allows it)."""
+def generate_path(argument: Any, location: str, code: Code) -> str:
+    """A path string is read inline; a directive giving the path string for each event
+    (upstream allows it) is a resolver parsing each distinct path once."""
     if isinstance(argument, str):
-        return path_getter(argument)
-    return per_event_text(context.compile(argument, location), location, "@path", path_getter)
+        return code.path(parse_path(argument))
+    source = code.compile(argument, location)
+    return code.call(per_event_text(source, location, "@path", path_getter))
 
 
 def path_getter(text: str) -> Resolver:
@@ -29,4 +31,4 @@ def _references(argument: Any, add: Callable[[str], None], walk: Callable[[objec
         walk(argument)
 
 
-PATH = Directive("@path", compile_path, _references)
+PATH = Directive("@path", references=_references, generate=generate_path)

@@ -13,14 +13,17 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..base import Context, Directive, Resolver
+from ..base import Code, Directive
 from ..dynamic import per_event_text
-from ..paths import Getter, PathSyntaxError, TextSyntaxError, compile_getter, parse_path
+from ..paths import Getter, Path, PathSyntaxError, TextSyntaxError, compile_getter, parse_path
 from ..text import to_text
 
 _PLACEHOLDER = re.compile(r"\{\{\{([^}]+)\}\}\}|\{\{([^}]+)\}\}")
 
 Renderer = Callable[[Any], str]
+
+MAX_PLACEHOLDERS = 16
+"""Placeholders of a template written inline; a template with more is rendered by a loop."""
 
 
 class TemplateSyntaxError(TextSyntaxError):
@@ -32,10 +35,11 @@ def placeholder_keys(template: str) -> list[str]:
     return [(match.group(1) or match.group(2)).strip() for match in _PLACEHOLDER.finditer(template)]
 
 
-def parse_template(template: str) -> Renderer:
-    """Compile ``template`` into a function of the event; raise :class:`TemplateSyntaxError`."""
+def template_parts(template: str) -> tuple[list[str], list[Path]]:
+    """The texts around the placeholders of ``template`` (one more than placeholders) and
+    the placeholders' paths; raise :class:`TemplateSyntaxError`."""
     literals: list[str] = []
-    getters: list[Getter] = []
+    paths: list[Path] = []
     position = 0
     for match in _PLACEHOLDER.finditer(template):
         key = (match.group(1) or match.group(2)).strip()
@@ -45,7 +49,7 @@ def parse_template(template: str) -> Renderer:
                 match.start(),
             )
         try:
-            getters.append(compile_getter(parse_path(key)))
+            paths.append(parse_path(key))
         except PathSyntaxError as error:
             raise TemplateSyntaxError(
                 f"invalid template: placeholder {match.group()!r}: {error}", match.start()
@@ -53,7 +57,16 @@ def parse_template(template: str) -> Renderer:
         literals.append(template[position : match.start()])
         position = match.end()
     literals.append(template[position:])
-    return _renderer(literals, getters)
+    return literals, paths
+
+
+def parse_template(template: str) -> Renderer:
+    """Compile ``template`` into a function of the event; raise :class:`TemplateSyntaxError`.
+
+    For a template read from the event, or with more than :data:`MAX_PLACEHOLDERS`
+    placeholders; a template of the mapping is otherwise generated inline."""
+    literals, paths = template_parts(template)
+    return _renderer(literals, [compile_getter(path) for path in paths])
 
 
 def _renderer(literals: list[str], getters: list[Getter]) -> Renderer:
@@ -76,13 +89,35 @@ def _renderer(literals: list[str], getters: list[Getter]) -> Renderer:
     return render
 
 
-def compile_template(argument: Any, location: str, context: Context) -> Resolver:
-    """A template string, or a directive giving the template for each event."""
-    if isinstance(argument, str):
-        return parse_template(argument)
-    return per_event_text(
-        context.compile(argument, location), location, "@template", parse_template
-    )
+def generate_template(argument: Any, location: str, code: Code) -> str:
+    """A template string is written inline: each placeholder's path read, its value as
+    text, and the parts joined. A directive giving the template for each event is a
+    resolver parsing each distinct template once."""
+    if not isinstance(argument, str):
+        source = code.compile(argument, location)
+        return code.call(per_event_text(source, location, "@template", parse_template))
+    literals, paths = template_parts(argument)
+    if not paths:
+        return code.value(argument, location)
+    if len(paths) > MAX_PLACEHOLDERS:
+        return code.call(parse_template(argument), defined=True)
+    text = code.bind(to_text)
+    parts: list[str] = []
+    for literal, path in zip(literals, paths, strict=False):
+        if literal:
+            parts.append(code.bind(literal))
+        value = code.path(path)
+        out = code.temp(defined=True)
+        code.line(f"{out} = {value} if type({value}) is str else {text}({value})")
+        parts.append(out)
+    if literals[-1]:
+        parts.append(code.bind(literals[-1]))
+    if len(parts) == 1:
+        return parts[0]
+    join = code.bind("".join)
+    out = code.temp(defined=True)
+    code.line(f"{out} = {join}(({', '.join(parts)}))")
+    return out
 
 
 def _references(argument: Any, add: Callable[[str], None], walk: Callable[[object], None]) -> None:
@@ -93,4 +128,4 @@ def _references(argument: Any, add: Callable[[str], None], walk: Callable[[objec
         walk(argument)
 
 
-TEMPLATE = Directive("@template", compile_template, _references)
+TEMPLATE = Directive("@template", references=_references, generate=generate_template)
