@@ -13,6 +13,7 @@ import json
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
@@ -20,11 +21,31 @@ from hypothesis import strategies as st
 from tests.shared_data import SHARED
 
 ECHO_MARK = "Vq8echo"  # in input values: a message that echoes a value shows it
-FIXTURE_TRACKS = [
-    event
-    for line in (SHARED / "fixtures/perkville-events.ndjson").read_text().splitlines()
-    if line.strip() and (event := json.loads(line))["type"] == "track"
-]
+EXAMPLE_EVENTS = Path(__file__).resolve().parents[2] / "examples/perkville/events.ndjson"
+SHARED_EVENTS = SHARED / "fixtures/perkville-events.ndjson"
+
+
+def track_events(path: Path) -> list[dict[str, Any]]:
+    """The track events of an NDJSON file (the example file's deliberately broken line and
+    other calls are not tracks), each with an ``anonymousId`` where it has no user id, as
+    the demo adds before posting them to the ingress."""
+    tracks = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(event, dict) and event.get("type") == "track":
+            if "userId" not in event:
+                event.setdefault("anonymousId", f"anonymous-{event.get('messageId')}")
+            tracks.append(event)
+    return tracks
+
+
+# Realistic tracks to mutate: the demo's, and ../shared's fixtures when that folder is here
+FIXTURE_TRACKS = track_events(EXAMPLE_EVENTS) + (
+    track_events(SHARED_EVENTS) if SHARED_EVENTS.exists() else []
+)
 
 
 @dataclass(frozen=True)
