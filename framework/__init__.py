@@ -151,14 +151,15 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'framework' has no attribute {name!r}")
-    value = getattr(import_module(home), name)
-    globals()[name] = value  # imported once
-    return value
+if not TYPE_CHECKING:  # type checkers see the imports above: a misspelt name is an error
 
+    def __getattr__(name: str) -> Any:
+        home = _HOMES.get(name)
+        if home is None:
+            raise AttributeError(f"module 'framework' has no attribute {name!r}")
+        value = getattr(import_module(home), name)
+        globals()[name] = value  # imported once
+        return value
 
-def __dir__() -> list[str]:
-    return __all__
+    def __dir__() -> list[str]:
+        return __all__

@@ -60,9 +60,11 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]
         "unchanged": copy_perkville(folder, "perkville_copy"),
         "misspelt": copy_perkville(folder, "perkville_typo"),
         "readme": folder / "readme_example.py",
+        "facade": folder / "facade_typo.py",
     }
     misspell(targets["misspelt"])
     targets["readme"].write_text(readme_example(), encoding="utf-8")
+    targets["facade"].write_text(FACADE_TYPO, encoding="utf-8")
     done = subprocess.run(
         [
             *(sys.executable, "-m", "mypy", "--strict"),
@@ -81,6 +83,17 @@ def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]
         name: [line for line in errors if line.startswith(str(target))]
         for name, target in targets.items()
     }
+
+
+FACADE_TYPO = "from framework import Destinaton, Field\n\nprint(Destinaton, Field)\n"
+
+
+def test_a_misspelt_name_of_the_lazy_facade_is_a_mypy_error(
+    mypy_errors: dict[str, list[str]],
+) -> None:
+    """``framework`` imports its names on first use, yet type checkers see each of them."""
+    [error] = mypy_errors["facade"]
+    assert 'Module "framework" has no attribute "Destinaton"' in error
 
 
 def test_the_unchanged_copy_type_checks(mypy_errors: dict[str, list[str]]) -> None:
