@@ -25,12 +25,15 @@ if TYPE_CHECKING:
     from framework.authoring.definition import Destination as Destination
     from framework.authoring.definition import HttpRequest as HttpRequest
     from framework.authoring.definition import Preset as Preset
+    from framework.authoring.dynamic import ChoicePage as ChoicePage
+    from framework.authoring.dynamic import DynamicChoices as DynamicChoices
     from framework.authoring.fields import Choice as Choice
     from framework.authoring.fields import Field as Field
     from framework.authoring.fields import FieldSpec as FieldSpec
     from framework.authoring.model import Model as Model
     from framework.authoring.model import Payload as Payload
     from framework.authoring.model import Settings as Settings
+    from framework.authoring.oauth import OAuth2 as OAuth2
     from framework.authoring.sample_data import Sample as Sample
     from framework.authoring.sandbox_hook import FAULT_KINDS as FAULT_KINDS
     from framework.authoring.sandbox_hook import NO_FAULTS as NO_FAULTS
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
     from framework.runtime.sandbox import Reply as Reply
     from framework.runtime.sandbox import Sandbox as Sandbox
     from framework.runtime.sandbox import SandboxRequest as SandboxRequest
+    from framework.runtime.sandbox_oauth import SandboxOAuth as SandboxOAuth
 
 _HOMES = {
     "Action": "framework.authoring.definition",
@@ -67,10 +71,13 @@ _HOMES = {
     "Destination": "framework.authoring.definition",
     "HttpRequest": "framework.authoring.definition",
     "Preset": "framework.authoring.definition",
+    "ChoicePage": "framework.authoring.dynamic",
+    "DynamicChoices": "framework.authoring.dynamic",
     "Choice": "framework.authoring.fields",
     "Field": "framework.authoring.fields",
     "FieldSpec": "framework.authoring.fields",
     "Model": "framework.authoring.model",
+    "OAuth2": "framework.authoring.oauth",
     "Payload": "framework.authoring.model",
     "Settings": "framework.authoring.model",
     "EMAIL": "framework.authoring.conversions",
@@ -103,6 +110,7 @@ _HOMES = {
     "Reply": "framework.runtime.sandbox",
     "Sandbox": "framework.runtime.sandbox",
     "SandboxRequest": "framework.runtime.sandbox",
+    "SandboxOAuth": "framework.runtime.sandbox_oauth",
     "SecretStr": "pydantic",
 }
 __all__ = [
@@ -117,9 +125,11 @@ __all__ = [
     "AuthResult",
     "AuthenticationTest",
     "Choice",
+    "ChoicePage",
     "DefinitionError",
     "Destination",
     "DestinationRunner",
+    "DynamicChoices",
     "ErrorInfo",
     "Faults",
     "Field",
@@ -130,6 +140,7 @@ __all__ = [
     "Latency",
     "MappingError",
     "Model",
+    "OAuth2",
     "Payload",
     "PayloadValidationError",
     "Preset",
@@ -139,6 +150,7 @@ __all__ = [
     "RetryableError",
     "Sample",
     "Sandbox",
+    "SandboxOAuth",
     "SandboxRequest",
     "SecretStr",
     "Settings",

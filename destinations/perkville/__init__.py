@@ -12,10 +12,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from destinations.perkville import api
 from destinations.perkville.award_perk_for_audience import award_perk_for_audience
 from destinations.perkville.award_points import award_points
 from destinations.perkville.settings import PerkvilleSettings, check_perk_ids
-from framework import AuthenticationTest, Destination, HttpRequest, Preset
+from framework import AuthenticationTest, Destination, HttpRequest, OAuth2, Preset
 
 if TYPE_CHECKING:
     from framework import Faults, Sample, Sandbox
@@ -24,13 +25,14 @@ ENGAGE_ACTION = "Award Perk for Audience"
 
 
 def bearer_token(settings: PerkvilleSettings) -> dict[str, str]:
-    """Every request carries the API key as a bearer token."""
+    """Every request carries the API key as a bearer token: the pasted token, or the access
+    token of the Perkville connection (the framework puts it in ``api_key``)."""
     return {"Authorization": f"Bearer {settings.api_key.get_secret_value()}"}
 
 
 def business_lookup(settings: PerkvilleSettings) -> HttpRequest:
     """The authentication test: read the configured business."""
-    return HttpRequest("GET", f"/businesses/{quote(settings.business_id, safe='')}/")
+    return HttpRequest("GET", api.BUSINESS.format(business=quote(settings.business_id, safe="")))
 
 
 def sample_overrides(sample: Sample) -> Sample:
@@ -76,6 +78,14 @@ destination = Destination(
             enabled=False,
         ),
     ],
+    oauth=OAuth2(
+        authorize_url=api.AUTHORIZE_URL,
+        token_url=api.TOKEN_URL,
+        token_setting="api_key",
+        scopes=api.SCOPES,
+        client_auth="basic",
+        label="Connect with Perkville",
+    ),
     authentication=AuthenticationTest(
         request=business_lookup,
         failures={401: "invalid API key", 403: "invalid API key", 404: "unknown business id"},

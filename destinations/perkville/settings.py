@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from destinations.perkville.choices import BUSINESSES, LOCATIONS, PERKS
 from framework import Field, SecretStr, Settings, SettingsError
 
 PERK_MAPS = ("event_to_perk_map", "audience_to_perk_map")
@@ -16,16 +17,24 @@ class PerkvilleSettings(Settings):
         "Generate Token > Show token.",
     )
     business_id: str = Field(
-        label="Business ID", description="Your Perkville business ID (from Perkville support)."
+        label="Business ID",
+        description="Your Perkville business ID: pick it from the businesses your token may "
+        "administer once the API key is set (or Perkville connected), or type it.",
+        dynamic=BUSINESSES,
     )
     location_id: str = Field(
-        label="Location ID", description="Your Perkville location ID (from Perkville support)."
+        label="Location ID",
+        description="The location ID points are awarded at: pick it from your business's "
+        "locations once the business is set, or type it.",
+        dynamic=LOCATIONS,
     )
     event_to_perk_map: dict[str, str] = Field(
         label="Event to Perk Map",
-        description='Event name -> perk id, e.g. "Checked In" -> "123456". Its keys are the '
+        description='Event name -> perk id, e.g. "Checked In" -> "123456" (pick the perk '
+        "from your business's perks once the business is set). Its keys are the "
         "allowlist: other events are not sent.",
         default={},
+        dynamic=PERKS,
     )
     send_email: bool = Field(
         label="Send email",
@@ -40,6 +49,7 @@ class PerkvilleSettings(Settings):
         "once. Empty: that action never sends.",
         default={},
         required=False,
+        dynamic=PERKS,
     )
 
 

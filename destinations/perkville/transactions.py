@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from destinations.perkville import api
 from destinations.perkville.settings import PerkvilleSettings
 from framework import HttpRequest
 
@@ -33,4 +34,4 @@ def transaction_request(
     }
     if once_a_day:
         body["limit_to_once_per_calendar_day"] = True
-    return HttpRequest("POST", "/transactions/", json=body)
+    return HttpRequest("POST", api.TRANSACTIONS, json=body)

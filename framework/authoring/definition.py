@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypeVar
 
+from framework.authoring.dynamic import dynamic_problems
 from framework.authoring.field_types import (
     FORMATS,
     KINDS,
@@ -25,6 +26,7 @@ from framework.authoring.field_types import (
 )
 from framework.authoring.fields import FieldSpec
 from framework.authoring.model import Model, Payload, Settings, fields_of
+from framework.authoring.oauth import OAuth2, oauth_problems
 from framework.authoring.validation import default_problems
 from framework.core.errors import DefinitionError, MappingError, SubscriptionSyntaxError
 from framework.languages.fql import compile_subscription
@@ -137,6 +139,8 @@ class Destination(Generic[S]):
     Hooks, each optional and named here (never found by naming convention):
 
     - ``authentication``: how ``actions test-auth`` and the settings page check credentials;
+    - ``oauth``: connecting with OAuth 2.0 (:class:`~framework.authoring.oauth.OAuth2`) as
+      well as pasting a token: the framework runs the flow, stores and refreshes the token;
     - ``extend_request(settings)``: headers on every request (e.g. a bearer token);
     - ``check_settings(settings)``: refuse settings (raise :class:`SettingsError` naming the
       setting) for rules the field declarations cannot express (settings that depend on
@@ -159,6 +163,7 @@ class Destination(Generic[S]):
     presets: Sequence[Preset] = ()
     base_url: str | None = None
     authentication: AuthenticationTest[S] | None = None
+    oauth: OAuth2 | None = None
     extend_request: Callable[[S], Mapping[str, str]] | None = None
     check_settings: Callable[[S], None] | None = None
     unmatched: Mapping[str, str] = field(default_factory=dict)
@@ -187,6 +192,9 @@ def _check_destination(dest: Destination) -> list[str]:
         problems.append("description: must not be empty")
     problems += _check_class(dest.settings, Settings, "settings", is_setting=True)
     problems += _check_hooks(dest, ("extend_request", "check_settings", "sandbox", "sample"), "")
+    if dest.oauth is not None and not problems:
+        secrets = [name for name, spec in dest.setting_fields.items() if spec.type == "secret"]
+        problems += oauth_problems(dest.oauth, secrets)
     for slug, action in dest.actions.items():
         problems += _check_action(slug, action)
     for preset in dest.presets:
@@ -322,6 +330,7 @@ def _check_field(spec: FieldSpec, at: str, *, is_setting: bool) -> list[str]:
     if spec.properties is not None:
         problems += _check_fields(spec.properties, f"{at}.properties", is_setting=is_setting)
     problems += _check_choices(spec, at)
+    problems += [f"{at}: {problem}" for problem in dynamic_problems(spec)]
     problems += _check_bounds(spec, at)
     if spec.default is not MISSING:
         if not is_setting:

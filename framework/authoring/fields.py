@@ -11,9 +11,12 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from framework.languages.mapping import MISSING
+
+if TYPE_CHECKING:
+    from framework.authoring.dynamic import DynamicChoices
 
 FieldType = Literal[
     "string", "text", "number", "integer", "boolean", "datetime", "object", "secret"
@@ -38,7 +41,8 @@ class FieldSpec:
     an ``object`` used as a key/value map (a "text-map"). ``minimum``/``maximum`` bound a
     number or integer; ``min_length``/``max_length`` bound the characters of a string.
     ``model`` is the class a validated ``object`` with ``properties`` becomes (set when the
-    field is declared in a class).
+    field is declared in a class). ``dynamic`` lists the field's choices (a text-map's: its
+    values') from the destination's API (:mod:`framework.authoring.dynamic`).
     """
 
     label: str
@@ -58,6 +62,7 @@ class FieldSpec:
     min_length: int | None = None
     max_length: int | None = None
     model: builtins.type | None = None
+    dynamic: DynamicChoices[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Declared:
     maximum: int | float | None
     min_length: int | None
     max_length: int | None
+    dynamic: DynamicChoices[Any] | None
 
 
 def Field(
@@ -94,6 +100,7 @@ def Field(
     maximum: int | float | None = None,
     min_length: int | None = None,
     max_length: int | None = None,
+    dynamic: DynamicChoices[Any] | None = None,
 ) -> Any:
     """Declare a field of a settings or payload class, beside its annotation::
 
@@ -104,8 +111,9 @@ def Field(
     ``default``: for a setting, its default value; for an action field, its default
     mapping. ``type`` refines the annotation where it is ambiguous (``"text"`` or
     ``"datetime"`` for a ``str``); ``required=False`` makes a setting whose annotation is
-    not optional, but which has a default, optional to give. Returns ``Any`` so that the
-    assignment type-checks against any annotation.
+    not optional, but which has a default, optional to give. ``dynamic`` lists its choices
+    from the destination's API (:class:`~framework.authoring.dynamic.DynamicChoices`).
+    Returns ``Any`` so that the assignment type-checks against any annotation.
     """
     return Declared(
         label=label,
@@ -121,4 +129,5 @@ def Field(
         maximum=maximum,
         min_length=min_length,
         max_length=max_length,
+        dynamic=dynamic,
     )

@@ -17,7 +17,10 @@ keywords (annotations: validators ignore them):
   (a text-map: key/value rows);
 * ``x-placeholder`` (on a field, or on a value whose type or format has an example, such
   as a date-time): example input shown in an empty control;
-* ``x-enum-labels`` (beside ``enum``): the label of each choice, in the same order.
+* ``x-enum-labels`` (beside ``enum``): the label of each choice, in the same order;
+* ``x-dynamic-choices`` (on a value, ``true``): the destination's API lists its choices
+  (:mod:`framework.authoring.dynamic`; on a text-map, its values'): the form offers them
+  in a searchable dropdown that still takes free text.
 
 ``title`` is the label, ``description`` the help text and ``default`` the initial value.
 Bounds travel as ``minimum``/``maximum`` and ``minLength``/``maxLength`` on each value
@@ -120,7 +123,7 @@ def _value_schema(spec: FieldSpec) -> dict[str, Any]:
     if spec.values is not None:
         return {
             "type": "object",
-            "additionalProperties": _value_schema(map_value(spec)),
+            "additionalProperties": {**_value_schema(map_value(spec)), **_dynamic(spec)},
             "x-widget": VALUES_WIDGET,
         }
     kind = KINDS[spec.type]
@@ -137,11 +140,16 @@ def _value_schema(spec: FieldSpec) -> dict[str, Any]:
         schema["enum"] = [choice.value for choice in spec.choices]
         schema["x-enum-labels"] = [choice.label for choice in spec.choices]
         schema["x-widget"] = CHOICES_WIDGET
+    schema.update(_dynamic(spec))
     schema.update(_bounds(spec))
     if spec.required and not spec.multiple and schema["type"] == "string":
         # "must not be empty" applies to a single value; the items of a list are not checked.
         schema["pattern"] = _NON_BLANK
     return schema
+
+
+def _dynamic(spec: FieldSpec) -> dict[str, Any]:
+    return {} if spec.dynamic is None else {"x-dynamic-choices": True}
 
 
 _BOUNDS = {

@@ -87,7 +87,7 @@ class Model:
 
         def __getattr__(self, name: str) -> Any:
             if name in fields_of(type(self)):
-                raise Unconverted(f"{type(self).__name__}.{name} did not convert")
+                raise Unconverted(f"{type(self).__name__}.{name} did not convert", name=name)
             raise AttributeError(f"{type(self).__name__} has no field {name!r}")
 
     def __eq__(self, other: object) -> bool:
@@ -216,6 +216,7 @@ def _spec(hint: Any, declared: Declared, where: str) -> FieldSpec:
         min_length=declared.min_length,
         max_length=declared.max_length,
         model=nested,
+        dynamic=declared.dynamic,
     )
 
 

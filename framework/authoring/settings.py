@@ -33,6 +33,16 @@ def validate_settings(destination: Destination, raw: object) -> dict[str, Any]:
     return settings
 
 
+def partial_settings(destination: Destination, raw: object) -> tuple[dict[str, Any], set[str]]:
+    """The settings that are valid among ``raw`` (defaults applied), and the names of those
+    missing or invalid: for work that needs only some settings (listing a field's choices
+    before the rest is filled in)."""
+    if not isinstance(raw, Mapping):
+        raise SettingsError(f"settings must be a JSON object, not {type(raw).__name__}")
+    values, problems = _validator(destination).validate(raw)
+    return values, {location.split(".", maxsplit=1)[0] for location, _ in problems}
+
+
 def settings_problems(destination: Destination, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every ``(location, reason)`` :func:`validate_settings` would report (empty when the
     settings are valid), for showing each problem next to its setting."""

@@ -28,9 +28,19 @@ class Redactor:
     """
 
     def __init__(self, secrets: list[str]) -> None:
-        self._forms = tuple({form for secret in secrets for form in secret_forms(secret)})
+        self._secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: list[str]) -> None:
+        """Redact ``secrets`` too from now on (an access token obtained later)."""
+        secrets = [secret for secret in secrets if secret not in self._secrets]
+        if not secrets and self._secrets:
+            return
+        self._secrets += secrets
+        every = self._secrets
+        self._forms = tuple({form for secret in every for form in secret_forms(secret)})
         # One lookahead per secret, so that overlapping occurrences are all found
-        patterns = {p for secret in secrets if (p := percent_encoded_pattern(secret))}
+        patterns = {p for secret in every if (p := percent_encoded_pattern(secret))}
         self._percent_encoded = tuple(re.compile(f"(?=({pattern}))") for pattern in patterns)
 
     def text(self, value: str) -> str:

@@ -25,17 +25,21 @@ import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+from pydantic import SecretStr
 
 from framework.authoring.definition import Action, Destination, HttpRequest
 from framework.authoring.model import Payload, Settings, Unconverted, build
+from framework.authoring.oauth import connection_id
+from framework.authoring.settings import partial_settings as settings_so_far
 from framework.authoring.settings import secret_values, validate_settings
 from framework.authoring.validation import FieldsValidator
 from framework.core.errors import (
     ActionsError,
     IntegrationError,
+    InvalidAuthenticationError,
     MappingError,
     PayloadValidationError,
     Problem,
@@ -53,11 +57,15 @@ from framework.engine.http import (
     prepare,
 )
 from framework.engine.loop import engine_loop
+from framework.engine.operator import OperatorConfig
 from framework.engine.responses import error_for_response
 from framework.engine.results import ErrorInfo, Result, Status
-from framework.engine.transport import Transport
+from framework.engine.transport import Response, Transport
 from framework.languages.fql import compile_subscription
 from framework.languages.mapping import MISSING, compile_mapping, referenced_paths
+
+if TYPE_CHECKING:
+    from framework.engine.oauth.session import TokenSession, TokenSessions
 
 NO_SUBSCRIPTION_MATCHED = "no subscription matched"
 logger = logging.getLogger("framework.plugins")
@@ -178,7 +186,39 @@ class DestinationRunner:
     An unexpected exception in plugin code (a hook, ``perform``) is logged with its
     traceback, redacted, on the ``framework.plugins`` logger, and the event fails as
     ``UNEXPECTED_ERROR``; with ``raise_plugin_errors`` (tests) it is raised instead.
+
+    OAuth 2.0: when the destination's token setting holds a connection reference
+    (``oauth:<id>``, :mod:`framework.authoring.oauth`), ``sessions`` (the process's
+    :class:`~framework.engine.oauth.session.TokenSessions`) gives the connection's access
+    token, which replaces the reference in the settings the hooks and ``perform`` see; a
+    request refused with a 401 is sent once more with a refreshed token. A dry run uses no
+    token. With ``partial_settings`` (listing a field's choices), settings that are missing
+    or invalid are left out: reading one raises :class:`Unconverted`, and
+    ``check_settings`` does not run.
     """
+
+    @classmethod
+    def configured(
+        cls,
+        destination: Destination,
+        settings: Mapping[str, Any],
+        operator: OperatorConfig,
+        **options: Any,
+    ) -> DestinationRunner:
+        """A runner under the operator's configuration: its endpoint for the destination,
+        time-out, private targets, and OAuth clients and token store."""
+        from framework.engine.oauth.session import shared_sessions  # noqa: PLC0415 (OAuth only)
+
+        options.setdefault("timeout", operator.timeout)
+        if destination.oauth is not None:
+            options.setdefault("sessions", shared_sessions(operator))
+        return cls(
+            destination,
+            settings,
+            base_url=operator.endpoints.get(destination.slug),
+            allow_private_targets=operator.allow_private_targets,
+            **options,
+        )
 
     def __init__(
         self,
@@ -197,14 +237,23 @@ class DestinationRunner:
         resolver: Resolver | None = None,
         show_requests: bool = True,
         raise_plugin_errors: bool = False,
+        sessions: TokenSessions | None = None,
+        partial_settings: bool = False,
     ) -> None:
         self.destination = destination
         self._show_requests = show_requests
         self._raise_plugin_errors = raise_plugin_errors
-        values = validate_settings(destination, settings)
+        self._partial = partial_settings
+        if partial_settings:
+            values, self._unconverted = settings_so_far(destination, settings)
+        else:
+            values, self._unconverted = validate_settings(destination, settings), set()
+        self._values = values
         self.redactor = Redactor(secret_values(values))
-        self.settings: Settings = build(destination.settings, values)
-        if (check := destination.check_settings) is not None:
+        self.settings: Settings = build(destination.settings, values, self._unconverted)
+        self._session = self._token_session(sessions)
+        self._token: str | None = None
+        if (check := destination.check_settings) is not None and not partial_settings:
             self._hook("check_settings", lambda: check(self.settings))
         self._unmatched_reasons = {
             kind: self.redactor.text(reason) for kind, reason in destination.unmatched.items()
@@ -216,7 +265,7 @@ class DestinationRunner:
             dict(self._hook("extend_request", lambda: extend(self.settings))) if extend else {}
         )
         self._guard = AddressGuard(allow_private=allow_private_targets, resolver=resolver)
-        trusted = [httpx.URL(self._base_url).host] if self._base_url else []
+        trusted = [httpx.URL(url).host for url in (self._base_url, self._token_url()) if url]
         self._client = RequestClient(
             timeout=timeout,
             retry=retry,
@@ -230,6 +279,48 @@ class DestinationRunner:
         if subscriptions is None:
             subscriptions = presets_as_subscriptions(destination)
         self._routes = [self._compile(sub) for sub in subscriptions]
+
+    def _token_session(self, sessions: TokenSessions | None) -> TokenSession | None:
+        """The session of the connection the token setting names, if it names one."""
+        oauth = self.destination.oauth
+        if oauth is None:
+            return None
+        token = self._values.get(oauth.token_setting)
+        connection = connection_id(token.get_secret_value()) if token is not None else None
+        if connection is None:
+            return None
+        if sessions is None:
+            raise SettingsError(
+                f"invalid settings for {self.destination.slug}: {oauth.token_setting} names an "
+                "OAuth connection, and this command has no token store to read it from"
+            )
+        return sessions.session(self.destination, connection)
+
+    def _token_url(self) -> str | None:
+        return self._session.provider.token_url if self._session is not None else None
+
+    async def _credentials(self, refused: str | None = None) -> tuple[Settings, str | None]:
+        """The settings to build a request with, and the access token in them (``None``
+        without a connection, or in a dry run); ``refused``: the token a 401 refused."""
+        session = self._session
+        if session is None or self._dry_run:
+            return self.settings, None
+        send = self._client.send_once
+        token = await (session.rejected(refused, send) if refused else session.token(send))
+        if token != self._token:
+            self._adopt(token)
+        return self.settings, token
+
+    def _adopt(self, token: str) -> None:
+        """Put ``token`` in the settings (and the headers the destination derives)."""
+        assert self.destination.oauth is not None  # a session means OAuth
+        self.redactor.add([token])
+        values = {**self._values, self.destination.oauth.token_setting: SecretStr(token)}
+        self.settings = build(self.destination.settings, values, self._unconverted)
+        extend = self.destination.extend_request
+        if extend is not None:
+            self._shared_headers = dict(self._hook("extend_request", lambda: extend(self.settings)))
+        self._token = token
 
     def _compile(
         self, sub: ActionSubscription
@@ -360,7 +451,7 @@ class DestinationRunner:
             return self._declined(message_id, compiled.slug, declined)
         except Exception as error:  # a bug in a plugin must not stop the run
             return self._failure(message_id, compiled.slug, None, error)
-        request_of = partial(compiled.perform, self.settings, payload)
+        request_of = partial(_perform, compiled.perform, payload)
         [result] = await self._deliver(compiled.slug, "perform", [message_id], request_of)
         return result
 
@@ -388,7 +479,7 @@ class DestinationRunner:
         size = compiled.batch_size or max(len(valid), 1)
         for start in range(0, len(valid), size):
             chunk = valid[start : start + size]
-            request_of = partial(perform_batch, self.settings, [payload for _, _, payload in chunk])
+            request_of = partial(_perform, perform_batch, [payload for _, _, payload in chunk])
             message_ids = [message_id for _, message_id, _ in chunk]
             results = await self._deliver(compiled.slug, "perform_batch", message_ids, request_of)
             done += zip([index for index, _, _ in chunk], results, strict=True)
@@ -399,22 +490,25 @@ class DestinationRunner:
         slug: str,
         builder: str,
         message_ids: list[str | None],
-        build: Callable[[], object],
+        build: Callable[[Settings], object],
     ) -> list[Result]:
-        """Build one request, check, send (or, in a dry run, show) it: the same result for
-        each of ``message_ids``."""
+        """Build one request (from the settings with the current access token), check,
+        send (or, in a dry run, show) it: the same result for each of ``message_ids``. A
+        request refused with a 401 is built and sent once more with a refreshed token."""
         prepared: PreparedRequest | None = None
         try:
-            request = build()
-            if not isinstance(request, HttpRequest):
-                raise IntegrationError(
-                    f"{builder} of {slug!r} returned {_kind(request)}, not an HttpRequest",
-                    code="INVALID_REQUEST",
-                )
-            prepared = self._prepare(request)
+            settings, token = await self._credentials()
+            prepared = self._built(build(settings), f"{builder} of {slug!r}")
             await self._check_target(prepared)
             if not self._dry_run:
-                await self._client.send(prepared)
+                try:
+                    await self._client.send(prepared)
+                except InvalidAuthenticationError as error:
+                    if token is None or error.status != 401:
+                        raise
+                    settings, _ = await self._credentials(refused=token)
+                    prepared = self._built(build(settings), f"{builder} of {slug!r}")
+                    await self._client.send(prepared)
         except Exception as error:  # a bug in a plugin must not stop the run
             failed = self._failure(None, slug, prepared, error)
             return [replace(failed, message_id=message_id) for message_id in message_ids]
@@ -422,8 +516,45 @@ class DestinationRunner:
         shown = self._show(prepared) if self._show_requests else None
         return [Result(message_id, slug, status, shown) for message_id in message_ids]
 
-    def _prepare(self, request: HttpRequest) -> PreparedRequest:
+    def _built(self, request: object, builder: str) -> PreparedRequest:
+        """``request`` (what ``builder`` returned) prepared to be sent."""
+        if not isinstance(request, HttpRequest):
+            raise IntegrationError(
+                f"{builder} returned {_kind(request)}, not an HttpRequest",
+                code="INVALID_REQUEST",
+            )
         return prepare(request, base_url=self._base_url, shared_headers=self._shared_headers)
+
+    def fetch_json(self, request: HttpRequest | Callable[[Settings], HttpRequest]) -> Any:
+        """:meth:`fetch_json_async`, from synchronous code."""
+        return engine_loop().run(self.fetch_json_async(request))
+
+    async def fetch_json_async(
+        self, request: HttpRequest | Callable[[Settings], HttpRequest]
+    ) -> Any:
+        """Send ``request`` (a read of the destination's API, e.g. a page of a field's
+        choices; or a function building it from the settings with the current access
+        token) with the destination's credentials, once more with a refreshed token after
+        a 401; the JSON body of the 2xx answer, or the classified
+        :class:`IntegrationError` (``INVALID_RESPONSE`` for a body that is not JSON)."""
+        build = request if callable(request) else (lambda _: request)
+        settings, token = await self._credentials()
+        prepared = self._built(build(settings), "the request")
+        await self._check_target(prepared)
+        try:
+            response = await self._client.send(prepared)
+        except InvalidAuthenticationError as error:
+            if token is None or error.status != 401:
+                raise
+            settings, _ = await self._credentials(refused=token)
+            response = await self._client.send(self._built(build(settings), "the request"))
+        try:
+            return response.json()
+        except ValueError:
+            raise IntegrationError(
+                f"the answer to {prepared.method} {self.redactor.text(prepared.url)} is not JSON",
+                code="INVALID_RESPONSE",
+            ) from None
 
     async def _check_target(self, prepared: PreparedRequest) -> None:
         """The address guard, for a request whose URL is its own (a tenant's); name
@@ -454,6 +585,8 @@ class DestinationRunner:
         except ActionsError:
             raise
         except Exception as error:
+            if self._partial and isinstance(error, Unconverted):
+                raise  # a setting not given yet: the caller names it
             message = self._plugin_error(name, error)
             raise IntegrationError(self.redactor.text(message), code="UNEXPECTED_ERROR") from None
 
@@ -501,10 +634,7 @@ class DestinationRunner:
         if auth is None:
             return AuthResult(True, f"{self.destination.name} has no authentication test")
         try:
-            request = self._hook("authentication.request", lambda: auth.request(self.settings))
-            prepared = self._prepare(request)
-            await self._check_target(prepared)
-            response = await self._client.exchange(prepared)
+            response = await self._authentication_response(auth.request)
         except ActionsError as error:
             return AuthResult(False, self.redactor.text(error.message), error.code)
         failure = error_for_response(response, self.redactor)
@@ -512,6 +642,22 @@ class DestinationRunner:
             return AuthResult(True, "authentication succeeded", status=response.status_code)
         message = auth.failures.get(response.status_code, failure.message)
         return AuthResult(False, self.redactor.text(message), failure.code, response.status_code)
+
+    async def _authentication_response(self, request: Callable[[Any], HttpRequest]) -> Response:
+        """The answer to the authentication test's request; a 401 to a connection's token
+        is asked once more with a refreshed one."""
+        settings, token = await self._credentials()
+        prepared = self._built(
+            self._hook("authentication.request", lambda: request(settings)),
+            "authentication.request",
+        )
+        await self._check_target(prepared)
+        response = await self._client.exchange(prepared)
+        if token is None or response.status_code != 401:
+            return response
+        settings, _ = await self._credentials(refused=token)
+        retried = self._hook("authentication.request", lambda: request(settings))
+        return await self._client.exchange(self._built(retried, "authentication.request"))
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -546,6 +692,11 @@ def presets_as_subscriptions(
         for preset in destination.presets
         if preset.enabled or preset.action in overrides
     ]
+
+
+def _perform(perform: Callable[[Any, Any], object], payload: Any, settings: Settings) -> object:
+    """``perform(settings, payload)``: what a request builder of :meth:`_deliver` calls."""
+    return perform(settings, payload)
 
 
 def _kind(value: object) -> str:

@@ -190,10 +190,10 @@ class RequestClient:
         """Send once (when the destination's flow control allows) and return whatever
         response came back; transport errors still raise."""
         if self._flow is None:
-            return await self._send_once(request)
+            return await self.send_once(request)
         probing = await self._flow.acquire()
         try:
-            response = await self._send_once(request)
+            response = await self.send_once(request)
         finally:
             self._flow.release(probing)
         status = response.status_code
@@ -201,8 +201,10 @@ class RequestClient:
             self._flow.throttle(retry_after(response))
         return response
 
-    async def _send_once(self, request: PreparedRequest) -> Response:
-        """The transport's answer; a failure's message redacted (it may quote the request)."""
+    async def send_once(self, request: PreparedRequest) -> Response:
+        """The transport's answer, outside the destination's flow control (e.g. a token
+        request to its OAuth provider); a failure's message redacted (it may quote the
+        request)."""
         try:
             return await self._transport.send(request, self._timeout)
         except ActionsError as error:

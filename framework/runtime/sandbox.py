@@ -7,8 +7,12 @@ shares: the HTTP side (a
 :class:`framework.runtime.web.WebServer` on the process's event loop: HTTP/1.1, keep-alive,
 loopback by default), started and stopped from synchronous code, seeded fault injection
 and latency. A sandbox answers each request with :meth:`Sandbox.handle` (synchronous: it
-is cheap, in-memory state), called on the loop; paths under ``/sandbox/`` are its own
-inspection endpoints and never get a fault or latency.
+is cheap, in-memory state), called on the loop, with a :class:`Reply` (JSON by default, or
+text of another ``content_type``: an HTML page, an empty redirect); paths under
+``/sandbox/`` are its own inspection endpoints and never get a fault or latency. A sandbox
+may compose an emulated OAuth 2.0 authorization server
+(:class:`framework.runtime.sandbox_oauth.SandboxOAuth`), whose endpoints get faults and
+latency like the rest of its API.
 
 Fault kinds (``Faults.kinds``), drawn for a request with probability ``Faults.rate``:
 
@@ -71,26 +75,31 @@ _FAULT_MESSAGES = {
     500: "Internal server error (sandbox fault)",
     503: "Service unavailable (sandbox fault)",
 }
-_HEADERS = {"Content-Type": "application/json", "Server": "ActionsSandbox/1"}
+JSON = "application/json"
+_HEADERS = {"Content-Type": JSON, "Server": "ActionsSandbox/1"}
 
 
 @dataclass(frozen=True)
 class SandboxRequest:
-    """One request as a sandbox sees it: header names are lower case, the query is cut."""
+    """One request as a sandbox sees it: header names are lower case; ``path`` has no query,
+    ``query`` is the query string as sent (percent-encoded, without ``?``)."""
 
     method: str
     path: str
     headers: Mapping[str, str]
     body: bytes
+    query: str = ""
 
 
 @dataclass(frozen=True)
 class Reply:
-    """A sandbox's answer: a status, a JSON body and extra headers."""
+    """A sandbox's answer: a status, a body and extra headers. The body is JSON, or with
+    another ``content_type`` (e.g. ``text/html; charset=utf-8``) a string sent as UTF-8."""
 
     status: int
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = JSON
 
 
 class Sandbox(ABC):
@@ -120,6 +129,11 @@ class Sandbox(ABC):
     def error_body(self, message: str, code: str) -> Any:
         """An error body in the emulated API's shape (fault replies use it too)."""
         return {"error": {"code": code, "message": message}}
+
+    def notes(self) -> list[tuple[str, str]]:
+        """What ``actions sandbox`` prints under the URL about what this sandbox adds, as
+        ``(label, text)`` lines (none by default; call it while serving)."""
+        return []
 
     @property
     def url(self) -> str:
@@ -207,7 +221,8 @@ class Sandbox(ABC):
         kind = self.pick_fault(path)
         reply = self.fault_reply(kind)  # 429, 500, 503, slow: instead of handling it
         if reply is None and kind != "drop":
-            reply = self.handle(SandboxRequest(method, path, headers, body))
+            query = request.rel_url.raw_query_string
+            reply = self.handle(SandboxRequest(method, path, headers, body, query))
         await self._pauses.wait(self.answer_delay(path, kind))
         suffix = f" (fault {kind})" if kind else ""
         if reply is None or kind == "applied_drop":
@@ -217,17 +232,22 @@ class Sandbox(ABC):
         return self._response(reply, close=kind in _SLOW_KINDS)  # a slow one's client gave up
 
     def _response(self, reply: Reply, *, close: bool) -> web.Response:
-        """``reply`` as a JSON response; ``close``: the connection ends after it. A body
-        JSON cannot hold (NaN, Infinity, a lone surrogate) is never written: the answer is
-        a 500 in the API's error shape naming where it is."""
-        try:
-            payload = dump_json(reply.body).encode()
-        except JsonTextError as error:
-            where = located(error.reason, error.pointer or "")
-            message = f"The sandbox cannot write its reply as JSON: {where}"
-            reply = Reply(500, self.error_body(message, "E500"))
-            payload = dump_json(reply.body).encode()
-        headers = {**_HEADERS, **reply.headers} if reply.headers else _HEADERS
+        """``reply`` as a response; ``close``: the connection ends after it. A body JSON
+        cannot hold (NaN, Infinity, a lone surrogate) is never written: the answer is a 500
+        in the API's error shape naming where it is."""
+        if reply.content_type != JSON:
+            payload = str(reply.body).encode()
+        else:
+            try:
+                payload = dump_json(reply.body).encode()
+            except JsonTextError as error:
+                where = located(error.reason, error.pointer or "")
+                message = f"The sandbox cannot write its reply as JSON: {where}"
+                reply = Reply(500, self.error_body(message, "E500"))
+                payload = dump_json(reply.body).encode()
+        headers = _HEADERS
+        if reply.headers or reply.content_type != JSON:
+            headers = {**_HEADERS, "Content-Type": reply.content_type, **reply.headers}
         response = web.Response(status=reply.status, body=payload, headers=headers)
         if close:
             response.force_close()

@@ -3,7 +3,8 @@
 The files follow the layout of the built-in destinations: ``destinations/<package>/``
 holds the settings class (``settings.py``), one action (``send_event.py``) and the
 definition (``__init__.py``); ``tests/<package>/`` holds a snapshot test of the request
-and a validation test. The destination is registered as the built-in ones are, by an entry
+and a validation test (with ``--auth oauth2``, also tests of the bearer header and of the
+OAuth 2.0 declaration). The destination is registered as the built-in ones are, by an entry
 point in the project's ``pyproject.toml`` (:mod:`framework.authoring.registry`), which the installed
 project declares once it is reinstalled.
 """
@@ -19,7 +20,7 @@ from typing import Any, Literal
 
 from framework.authoring.registry import ENTRY_POINT_GROUP
 
-Auth = Literal["none", "custom", "basic"]
+Auth = Literal["none", "custom", "basic", "oauth2"]
 MAX_NAME = 28  # characters: every generated line then fits in 100
 TABLE = f'[project.entry-points."{ENTRY_POINT_GROUP}"]'
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
@@ -150,7 +151,9 @@ def _read_pyproject(path: Path) -> str:
 
 @dataclass(frozen=True)
 class _AuthParts:
-    """What an authentication choice adds to the generated files."""
+    """What an authentication choice adds to the generated files. ``settings_fields``,
+    ``hooks``, ``options`` and ``tests`` are templates: they may name the destination
+    (``{t}`` its title, ``{s}`` its slug, ``{c}`` its class prefix) and ``{token}``."""
 
     settings_imports: str
     settings_fields: str
@@ -158,6 +161,14 @@ class _AuthParts:
     hooks: str
     options: str
     test_settings: str
+    framework_names: str = "AuthenticationTest, Destination, HttpRequest, Preset"
+    token: str = ""  # the secret setting sent as a bearer token
+    tests: str = ""  # tests of what this choice adds
+
+
+def _fill(template: str, names: Names, parts: _AuthParts) -> str:
+    """One of ``parts``' templates, for the destination ``names`` spells."""
+    return template.format(t=names.title, s=names.slug, c=names.classes, token=parts.token)
 
 
 def _settings(names: Names, auth: Auth) -> str:
@@ -166,7 +177,7 @@ def _settings(names: Names, auth: Auth) -> str:
         t=names.title,
         c=names.classes,
         imports=parts.settings_imports,
-        fields=parts.settings_fields,
+        fields=_fill(parts.settings_fields, names, parts),
     )
 
 
@@ -178,18 +189,20 @@ def _definition(names: Names, auth: Auth) -> str:
         s=names.slug,
         c=names.classes,
         imports=parts.definition_imports,
-        framework_names=(
-            "AuthenticationTest, Destination, HttpRequest, Preset"
-            if parts.hooks
-            else "Destination, Preset"
-        ),
-        hooks=parts.hooks.format(c=names.classes) + "\n" if parts.hooks else "",
-        options=parts.options,
+        framework_names=parts.framework_names,
+        hooks=_fill(parts.hooks, names, parts) + "\n" if parts.hooks else "",
+        options=_fill(parts.options, names, parts),
     )
 
 
 def _tests(names: Names, auth: Auth) -> str:
-    return _TESTS.format(t=names.title, p=names.package, settings=_AUTH[auth].test_settings)
+    parts = _AUTH[auth]
+    return _TESTS.format(
+        t=names.title,
+        p=names.package,
+        settings=parts.test_settings,
+        more=_fill(parts.tests, names, parts),
+    )
 
 
 _SETTINGS = '''"""The settings of {t} (scaffolded by `actions init`)."""
@@ -233,8 +246,8 @@ _BEARER = (
     '''
 
 def bearer_token(settings: {c}Settings) -> dict[str, str]:
-    """Every request carries the API key as a bearer token."""
-    return {{"Authorization": f"Bearer {{settings.api_key.get_secret_value()}}"}}
+    """Every request carries the {token} setting as a bearer token."""
+    return {{"Authorization": f"Bearer {{settings.{token}.get_secret_value()}}"}}
 '''
     + _AUTH_TEST
 )
@@ -255,20 +268,51 @@ _AUTH_OPTIONS = """
         request=who_am_i,
         failures={{401: "invalid credentials", 403: "invalid credentials"}},
     ),
-    extend_request={function},"""
+    extend_request="""
+
+_OAUTH_OPTIONS = """
+    # Connecting stores the grant and fills {token} with a reference to it ("oauth:<id>"):
+    # the framework then sends the current access token where bearer_token reads {token}.
+    oauth=OAuth2(
+        authorize_url="https://{s}.example/oauth/authorize",
+        token_url="https://{s}.example/oauth/token",
+        token_setting="{token}",
+        scopes=("events:write",),
+        pkce=True,
+        client_auth="body",  # or "basic": the client's id and secret as HTTP Basic
+        label="Connect with {t}",
+    ),"""
+
+_OAUTH_TESTS = """
+
+def test_every_request_carries_the_token_as_a_bearer_header() -> None:
+    run = run_action(destination, "send_event", make_track_event("Signed Up"), SETTINGS)
+    [request] = run.transport.requests
+    assert request.headers["authorization"] == "Bearer " + SETTINGS["{token}"]
+
+
+def test_connect_with_oauth_fills_the_token_setting() -> None:
+    assert destination.oauth is not None
+    assert destination.oauth.token_setting == "{token}"
+    assert destination.setting_fields["{token}"].type == "secret"
+    assert destination.oauth.label == "Connect with {t}"
+"""
 
 _SECRET_IMPORTS = "\nfrom framework import Field, SecretStr, Settings\n"
 
 _AUTH: dict[Auth, _AuthParts] = {
-    "none": _AuthParts("\nfrom framework import Settings\n", "", "", "", "", "{}"),
+    "none": _AuthParts(
+        "\nfrom framework import Settings\n", "", "", "", "", "{}", "Destination, Preset"
+    ),
     "custom": _AuthParts(
         _SECRET_IMPORTS,
         '\n    api_key: SecretStr = Field(label="API key", description="The API key of your '
         'account.")\n',
         "",
         _BEARER,
-        _AUTH_OPTIONS.format(function="bearer_token"),
+        _AUTH_OPTIONS + "bearer_token,",
         '{"api_key": "test-api-key"}',
+        token="api_key",
     ),
     "basic": _AuthParts(
         _SECRET_IMPORTS,
@@ -277,8 +321,20 @@ _AUTH: dict[Auth, _AuthParts] = {
         'password of your account.")\n',
         "\nimport base64\n",
         _BASIC,
-        _AUTH_OPTIONS.format(function="basic_credentials"),
+        _AUTH_OPTIONS + "basic_credentials,",
         '{"username": "test-user", "password": "test-password"}',
+    ),
+    "oauth2": _AuthParts(
+        _SECRET_IMPORTS,
+        '\n    access_token: SecretStr = Field(\n        label="Access token",\n        '
+        'description="Paste a token, or use Connect with {t}.",\n    )\n',
+        "",
+        _BEARER,
+        _AUTH_OPTIONS + "bearer_token," + _OAUTH_OPTIONS,
+        '{"access_token": "test-access-token"}',
+        "AuthenticationTest, Destination, HttpRequest, OAuth2, Preset",
+        token="access_token",
+        tests=_OAUTH_TESTS,
     ),
 }
 
@@ -352,4 +408,4 @@ def test_an_event_without_a_user_fails_validation() -> None:
     assert run.result.error.code == "PAYLOAD_VALIDATION_FAILED"
     assert "user_id" in run.result.error.message
     assert run.sent() == []
-'''
+{more}'''

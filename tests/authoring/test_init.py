@@ -26,8 +26,9 @@ from framework.tooling.scaffold import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-LONG = "acme-basic-" + "n" * (MAX_NAME - len("acme-basic-"))  # the longest name allowed
-NEW = {"acme-crm": "custom", LONG: "basic", "acme-open": "none"}
+LONG = "acme-oauth-" + "n" * (MAX_NAME - len("acme-oauth-"))  # the longest name allowed
+NEW = {"acme-crm": "custom", "acme-basic": "basic", "acme-open": "none", LONG: "oauth2"}
+TESTS = {"none": 2, "custom": 2, "basic": 2, "oauth2": 4}  # each one's generated tests
 PACKAGES = [Names.of(name).package for name in NEW]
 GENERATED = Path("tests") / "generated"
 TABLE = f'[project.entry-points."{ENTRY_POINT_GROUP}"]'
@@ -55,7 +56,7 @@ def copy_project(project: Path) -> None:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the project with three destinations scaffolded, one per --auth, while the
+    """A copy of the project with four destinations scaffolded, one per --auth, while the
     installed metadata predates them (here: in the project folder, as an editable install
     leaves its egg-info there, first on pytest's path); then reinstalled, as `make` does."""
     project = tmp_path_factory.mktemp("project")
@@ -67,6 +68,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert done.returncode == 0, done.stdout + done.stderr
         assert "`make` does" in done.stdout
         assert f"registered it in pyproject.toml: {Names.of(name).entry_point}" in done.stdout
+        assert ("ACTIONS_OAUTH_CLIENT_ID_ACME_OAUTH_N" in done.stdout) == (auth == "oauth2")
     [stale] = project.glob("*.dist-info")
     shutil.rmtree(stale)
     install = (sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index")
@@ -107,8 +109,8 @@ def test_the_files_and_the_snapshot_exist(project: Path, name: str) -> None:
         "properties": {"plan": "pro"},
         "user_id": "user-1",
     }
-    if NEW[name] != "none":
-        assert request["headers"]["authorization"].endswith("[REDACTED]")
+    scheme = {"none": None, "basic": "Basic", "custom": "Bearer", "oauth2": "Bearer"}[NEW[name]]
+    assert request["headers"].get("authorization") == (scheme and f"{scheme} [REDACTED]")
 
 
 def test_the_generated_snapshots_are_recorded_and_the_others_kept(project: Path) -> None:
@@ -128,7 +130,30 @@ def test_the_new_tests_and_the_generated_tests_pass(project: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     committed = len(list((ROOT / GENERATED / "__snapshots__" / "test_generated").glob("*.json")))
-    assert f"{2 * len(NEW) + 2 * len(NEW) + committed} passed" in done.stdout
+    own = sum(TESTS[auth] for auth in NEW.values())
+    assert f"{own + 2 * len(NEW) + committed} passed" in done.stdout
+
+
+def test_the_oauth_destination_declares_connect_into_its_token_setting(project: Path) -> None:
+    package = Names.of(LONG).package
+    script = (
+        "import json; from dataclasses import asdict; "
+        f"from destinations.{package} import destination as d; "
+        "print(json.dumps({**asdict(d.oauth), 'type': d.setting_fields['access_token'].type}))"
+    )
+    done = installed(project, sys.executable, "-c", script)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "authorize_url": f"https://{LONG}.example/oauth/authorize",
+        "token_url": f"https://{LONG}.example/oauth/token",
+        "token_setting": "access_token",
+        "scopes": ["events:write"],
+        "pkce": True,
+        "client_auth": "body",
+        "refresh_margin": 60.0,
+        "label": f"Connect with {Names.of(LONG).title}",
+        "type": "secret",
+    }
 
 
 def test_they_are_listed_and_valid(project: Path) -> None:

@@ -15,7 +15,12 @@ import pytest
 from destinations.webhook import destination as webhook
 from framework import DestinationRunner
 from framework.engine.http import DEFAULT_TIMEOUT
-from framework.engine.operator import OperatorConfig, OperatorConfigError, endpoint_variable
+from framework.engine.operator import (
+    OAuthClient,
+    OperatorConfig,
+    OperatorConfigError,
+    endpoint_variable,
+)
 from framework.tooling.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,14 +146,37 @@ def test_the_object_checks_what_it_holds(arguments: dict[str, object], message: 
 
 def test_it_cannot_change_once_built_and_its_repr_hides_the_urls() -> None:
     given = {"perkville": URL}
-    config = OperatorConfig(given, timeout=3.0)
+    client = OAuthClient("client-id", "client-secret-value")
+    config = OperatorConfig(given, timeout=3.0, oauth_clients={"perkville": client})
     given["perkville"] = "http://elsewhere.example"
     assert config.endpoints["perkville"] == URL
     with pytest.raises(TypeError):
         config.endpoints["perkville"] = "http://elsewhere.example"  # type: ignore[index]
     assert repr(config) == (
-        "OperatorConfig(endpoints for [perkville], allow_private_targets=False, timeout=3.0)"
+        "OperatorConfig(endpoints for [perkville], allow_private_targets=False, timeout=3.0, "
+        "OAuth clients for [perkville])"
     )
+    assert "client-secret-value" not in repr(client)
+
+
+def test_the_oauth_client_and_endpoint_come_from_the_environment() -> None:
+    environ = {
+        "ACTIONS_OAUTH_CLIENT_ID_PERKVILLE": "client-id",
+        "ACTIONS_OAUTH_CLIENT_SECRET_PERKVILLE": "client-secret",
+        "ACTIONS_OAUTH_ENDPOINT_PERKVILLE": URL,
+        "ACTIONS_TOKEN_STORE": "/var/lib/actions/tokens.db",
+    }
+    config = OperatorConfig.from_environment(["perkville", "webhook"], environ=environ)
+    assert config.oauth_clients == {"perkville": OAuthClient("client-id", "client-secret")}
+    assert config.oauth_endpoints == {"perkville": URL}
+    assert str(config.token_store) == "/var/lib/actions/tokens.db"
+
+
+def test_an_oauth_client_needs_both_its_id_and_its_secret() -> None:
+    environ = {"ACTIONS_OAUTH_CLIENT_ID_PERKVILLE": "client-id"}
+    with pytest.raises(OperatorConfigError) as raised:
+        OperatorConfig.from_environment(["perkville"], environ=environ)
+    assert "ACTIONS_OAUTH_CLIENT_SECRET_PERKVILLE is not" in raised.value.message
 
 
 def test_a_runner_never_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -53,10 +53,10 @@ def serving(*options: str) -> Iterator[subprocess.Popen[str]]:
 
 
 def head(process: subprocess.Popen[str]) -> list[str]:
-    """The five lines printed at start: the URL, the faults, the latency, the balances, how
-    to send."""
+    """The seven lines printed at start: the URL, the faults, the latency, the balances,
+    Perkville's OAuth endpoints and how to connect to them, how to send."""
     assert process.stdout is not None
-    return [process.stdout.readline().strip() for _ in range(5)]
+    return [process.stdout.readline().strip() for _ in range(7)]
 
 
 def served_url(line: str) -> str:
@@ -82,7 +82,11 @@ def test_serves_until_ctrl_c_and_actions_send_delivers_to_it(
     assert lines[1] == "faults:   none"
     assert lines[2] == "latency:  none"
     assert lines[3] == f"balances: GET {url}/sandbox/balances"
-    assert f"--endpoint {url} EVENTS" in lines[4]
+    assert lines[4] == (
+        f"oauth:    authorize {url}/api/authorize/, token {url}/api/token/ (approval auto)"
+    )
+    assert lines[5].startswith(f"connect:  ACTIONS_OAUTH_ENDPOINT_PERKVILLE={url} ")
+    assert f"--endpoint {url} EVENTS" in lines[6]
     assert "POST /transactions/ 201" in err
     assert "Traceback" not in err
 

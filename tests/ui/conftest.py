@@ -10,21 +10,25 @@ scripts/install-package.sh): they are never skipped.
 from __future__ import annotations
 
 import re
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from destinations.perkville.sandbox import PerkvilleSandbox
 from tests.local_server import LocalServer
-from tests.ui.support import Served
+from tests.ui.support import (
+    SCREENSHOTS,
+    TAKEN,
+    TIMEOUT_MS,
+    Served,
+    actions_serve,
+    serving_sandbox,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # Without the background-networking flags, Chromium's own connections (updates, sync,
 # field trials) are refused many at a time on a machine without network, and slow it down.
 # Playwright gives each launch a fresh temporary profile (user data dir).
@@ -38,8 +42,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 60_000  # a hang guard for each wait on the page: Chromium is slow on a busy machine
-_TAKEN: list[Path] = []
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +70,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', request.node.name)}.png"
     tab.screenshot(path=path, full_page=True)
-    _TAKEN.append(path)
+    TAKEN.append(path)
     print(f"screenshot: {path}")
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
@@ -80,27 +82,26 @@ def served(
 ) -> Iterator[Served]:
     """``actions serve --port 0 --endpoint perkville=<mock>`` as a real process."""
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = [sys.executable, "-m", "framework.tooling.cli", "serve", "--port", "0"]
-    command += ["--endpoint", f"perkville={perkville_api.url}"]
-    with log.open("w") as errors:
-        process = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True
-        )
-        assert process.stdout is not None
-        found = re.search(r"http://\S+", process.stdout.readline())
-        if found is None:
-            process.kill()
-            process.wait()
-            pytest.fail(f"actions serve did not start:\n{log.read_text()}")
-        yield Served(found.group(0), log)
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=TIMEOUT_MS / 1000)
-        process.stdout.close()
+    with actions_serve(log, "--endpoint", f"perkville={perkville_api.url}") as served:
+        yield served
+
+
+@pytest.fixture
+def sandboxed(tmp_path: Path) -> Iterator[Callable[..., Served]]:
+    """``sandboxed(sandbox, *options)``: ``sandbox`` started and ``actions serve OPTIONS``
+    pointed at it (:func:`~tests.ui.support.serving_sandbox`), both stopped after the test's
+    page is closed (ask for this fixture before ``page``)."""
+    with ExitStack() as servers:
+
+        def start(sandbox: PerkvilleSandbox, *options: str) -> Served:
+            return servers.enter_context(serving_sandbox(tmp_path, sandbox, *options))
+
+        yield start
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """List the screenshots taken, so they can be looked at after the run."""
-    if _TAKEN:
+    if TAKEN:
         terminalreporter.write_sep("-", "settings UI screenshots")
-        for path in _TAKEN:
+        for path in TAKEN:
             terminalreporter.write_line(str(path))

@@ -1,17 +1,18 @@
 """Configuring Perkville in the settings page as a person would: fill the form, see a
 missing API key reported, add a perk, save and load the settings, test the connection
-against a mock Perkville, and test an event to read the request it would send."""
+against a mock Perkville, and test an event to read the request it would send. (The fields
+with dynamic choices ask the mock for them when focused: see test_dynamic_choices.py.)"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, Received
 from tests.perkville.support import API_KEY
-from tests.ui.support import Served
+from tests.ui.support import Served, page_text_and_values, status
 
 
 def open_perkville(page: Page, served: Served, *, api_key: str | None = API_KEY) -> None:
@@ -25,24 +26,17 @@ def open_perkville(page: Page, served: Served, *, api_key: str | None = API_KEY)
 
 
 def add_perk(page: Page, event: str, perk: str, *, group: str = "Event to Perk Map") -> None:
-    """One more row in the key/value editor of ``group`` (a perk map)."""
+    """One more row in the key/value editor of ``group`` (a perk map; a perk is typed in
+    the combobox of its choices)."""
     perks = page.get_by_role("group", name=group)
     perks.get_by_role("button", name="Add entry").click()
-    perks.get_by_role("textbox").nth(-2).fill(event)
-    perks.get_by_role("textbox").nth(-1).fill(perk)
+    perks.get_by_role("textbox").nth(-1).fill(event)
+    perks.get_by_role("combobox").nth(-1).fill(perk)
 
 
-def status(page: Page) -> Locator:
-    return page.locator("#settings-status")
-
-
-def page_text_and_values(page: Page) -> str:
-    """Everything the page holds in its DOM: the markup and every control's value."""
-    text: str = page.evaluate(
-        """() => document.documentElement.outerHTML + [...document.querySelectorAll(
-               "input, textarea, select")].map((control) => control.value).join("\\n")"""
-    )
-    return text
+def transactions(mock: LocalServer) -> list[Received]:
+    """The transactions the mock received (focused fields asked it for their choices too)."""
+    return [request for request in mock.received if request.path == "/transactions/"]
 
 
 def test_a_missing_api_key_is_reported_next_to_it(page: Page, served: Served) -> None:
@@ -89,10 +83,11 @@ def test_a_perk_is_added_saved_and_loaded_without_showing_the_key_again(
     page.get_by_label("Load settings").set_input_files(saved)
     expect(page.locator("#file-status")).to_have_text("Loaded perkville-settings.json.")
     expect(page.get_by_label("Business ID")).to_have_value("4242")
-    perks = page.get_by_role("group", name="Event to Perk Map").get_by_role("textbox")
-    expect(perks).to_have_count(2)
-    expect(perks.nth(0)).to_have_value("Checked In")
-    expect(perks.nth(1)).to_have_value("123456")
+    perks = page.get_by_role("group", name="Event to Perk Map")
+    expect(perks.get_by_role("textbox")).to_have_count(1)
+    expect(perks.get_by_role("textbox")).to_have_value("Checked In")
+    expect(perks.get_by_role("combobox")).to_have_count(1)
+    expect(perks.get_by_role("combobox")).to_have_value("123456")
     expect(page.get_by_label("API Key")).to_have_value("")
     expect(key_field.get_by_text("set", exact=True)).to_be_visible()
     expect(status(page)).to_have_text("Settings are valid.")
@@ -106,7 +101,7 @@ def test_the_connection_is_tested_against_a_mock_perkville(
     result = page.locator("#connection-result")
     page.get_by_role("button", name="Test connection").click()
     expect(result).to_have_text("Connection succeeded: authentication succeeded (HTTP 200)")
-    [received] = mock.received
+    [received] = [request for request in mock.received if request.path == "/businesses/4242/"]
     assert (received.method, received.path) == ("GET", "/businesses/4242/")
     assert received.headers["Authorization"] == f"Bearer {API_KEY}"
 
@@ -152,7 +147,7 @@ def test_an_event_shows_the_request_it_would_send(
         "send_email": False,
         "trans_source_id": "sample-order-1",
     }
-    assert mock.received == [], "a dry run sends nothing"
+    assert transactions(mock) == [], "a dry run sends nothing"
 
     mapping = page.get_by_label("Award Points mapping (JSON)")
     problems = page.locator("#mapping-award_points-problems")
@@ -192,4 +187,4 @@ def test_the_engage_action_runs_only_once_enabled(
     assert (sent["perk"], sent["email"], sent["quantity"]) == ("654321", "ana@example.com", 1)
     assert sent["trans_source_id"].startswith("audience-")
     expect(page.locator("#results .skipped")).to_have_count(0)
-    assert mock.received == [], "a dry run sends nothing"
+    assert transactions(mock) == [], "a dry run sends nothing"

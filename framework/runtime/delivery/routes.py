@@ -45,6 +45,7 @@ from framework.engine.client import AiohttpTransport
 from framework.engine.execute import DestinationRunner, presets_as_subscriptions, unmatched_reason
 from framework.engine.flow import FlowControl, FlowLimits
 from framework.engine.http import RetryPolicy
+from framework.engine.oauth.session import TokenSessions, oauth_token_url, shared_sessions
 from framework.engine.operator import OperatorConfig
 from framework.engine.transport import Transport
 from framework.languages.fql import compile_subscription
@@ -153,7 +154,7 @@ class Routing:
                 destination = _destination(wanted, destinations, where)
                 endpoint = wanted.endpoint or operator.endpoints.get(wanted.slug)
                 pool = transport or self._pool(
-                    endpoint or destination.base_url,
+                    [endpoint or destination.base_url, oauth_token_url(destination, operator)],
                     wanted.max_in_flight or config.delivery.concurrency,
                 )
                 flow = FlowControl(FlowLimits(wanted.max_in_flight, wanted.rate_limit))
@@ -167,6 +168,7 @@ class Routing:
                     allow_private_targets=operator.allow_private_targets,
                     transport=pool,
                     flow=flow,
+                    sessions=shared_sessions(operator) if destination.oauth else None,
                 )
                 routes += built.values()
                 self._legacy.update({(source.name, old): route for old, route in built.items()})
@@ -192,12 +194,13 @@ class Routing:
         found = self._routes.get((source, route))
         return found if found is not None else self._legacy.get((source, route))
 
-    def _pool(self, base_url: str | None, limit: int) -> Transport:
-        """A destination's connection pool: its base URL's host is the operator's; any
-        other host passes the address guard when connected to."""
-        base = httpx.URL(base_url or "http://localhost")
+    def _pool(self, operator_urls: list[str | None], limit: int) -> Transport:
+        """A destination's connection pool: the hosts of its base URL and of its OAuth
+        token URL are the operator's; any other host passes the address guard when
+        connected to."""
+        trusted = [httpx.URL(url or "http://localhost").host for url in operator_urls]
         guard = AddressGuard(allow_private=self._operator.allow_private_targets)
-        pool = AiohttpTransport(guard=guard, trusted=[base.host], limit=limit)
+        pool = AiohttpTransport(guard=guard, trusted=trusted, limit=limit)
         self._transports.append(pool)
         return pool
 
@@ -235,6 +238,7 @@ def _routes(
     allow_private_targets: bool,
     transport: Transport | httpx.BaseTransport,
     flow: FlowControl,
+    sessions: TokenSessions | None,
 ) -> dict[str, Route]:
     """The routes of one configured destination, by their legacy ids (see the module)."""
     routes: dict[str, Route] = {}
@@ -255,6 +259,7 @@ def _routes(
                 flow=flow,
                 allow_private_targets=allow_private_targets,
                 show_requests=False,  # the queue keeps outcomes, not requests
+                sessions=sessions,
             )
         except ActionsError as error:
             raise ConfigError(f"{where}: {error.message}") from None

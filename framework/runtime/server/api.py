@@ -3,7 +3,8 @@
 Request bodies are JSON objects, already parsed by the handler; a body of the wrong shape
 is a 400, a document the framework rejects (settings, mappings, an event that is not an
 object) a 422 listing every problem. Nothing a response says echoes a secret: messages
-never contain input values, and requests and payloads are redacted by the runner.
+never contain input values, and requests and payloads are redacted by the runner. Connecting
+with OAuth 2.0 answers connection references (``oauth:<id>``), never a token.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from framework.authoring.definition import Destination
+from framework.authoring.oauth import connection_id
+from framework.core.errors import ActionsError
+from framework.engine.choices import list_choices
+from framework.engine.oauth.connect import UNKNOWN_FLOW, ConnectError, ConnectFlows, FlowStatus
 from framework.engine.operator import OperatorConfig
 from framework.runtime.server.catalog import details, summary
 from framework.runtime.server.checks import mapping_check, open_runner, settings_check
@@ -34,6 +39,10 @@ class SettingsApi:
     destinations: Mapping[str, Destination]
     schemas: Path | None = None
     operator: OperatorConfig = field(default_factory=OperatorConfig)
+    flows: ConnectFlows = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flows", ConnectFlows(self.destinations, self.operator))
 
     def list(self) -> dict[str, Any]:
         """``GET /api/destinations``."""
@@ -45,7 +54,8 @@ class SettingsApi:
 
     def validate_settings(self, slug: str, body: Body) -> dict[str, Any]:
         """``POST .../validate-settings`` ``{"settings"}`` -> ``{"ok", "problems"}``."""
-        problems = settings_check(self._destination(slug), _object(body, "settings"))
+        destination = self._destination(slug)
+        problems = settings_check(destination, _object(body, "settings"), self.operator)
         return {"ok": not problems, "problems": problems}
 
     def validate_mapping(self, slug: str, body: Body) -> dict[str, Any]:
@@ -88,6 +98,54 @@ class SettingsApi:
             raise ApiError(422, "INVALID_EVENT", "event: an event must be a JSON object")
         with open_runner(destination, settings, operator=self.operator) as runner:
             return dry_run(runner, destination, mappings, event)
+
+    def choices(self, slug: str, body: Body) -> dict[str, Any]:
+        """``POST .../choices`` ``{"settings", "field"}`` -> ``{"ok": true, "choices":
+        [{"value", "label"}]}``, or ``{"ok": false, "code", "message"}`` when they cannot be
+        listed (a setting still missing, refused credentials, a time-out: see
+        :mod:`framework.engine.choices`)."""
+        destination = self._destination(slug)
+        settings = _object(body, "settings")
+        name = body.get("field")
+        if not isinstance(name, str) or not name:
+            raise bad_request('field: expected a field name ("<setting>" or "<action>.<field>")')
+        try:
+            found = list_choices(destination, settings, name, operator=self.operator)
+        except ActionsError as error:  # ChoicesError, or settings the runner refuses
+            return {"ok": False, "code": error.code, "message": error.message}
+        return {"ok": True, "choices": found}
+
+    def connect(self, slug: str, body: Body, redirect_uri: str) -> dict[str, Any]:
+        """``POST .../connect`` ``{"connection"?}`` -> ``{"flow", "authorize_url"}``: the
+        provider's page to open, which sends the browser back to ``redirect_uri``;
+        ``connection`` (the reference the settings hold) reconnects that connection."""
+        destination = self._destination(slug)
+        if destination.oauth is None:
+            raise not_found(f"{slug} does not connect with OAuth 2.0")
+        reuse = body.get("connection")
+        if reuse is not None and (not isinstance(reuse, str) or connection_id(reuse) is None):
+            raise bad_request('connection: expected a connection reference ("oauth:<id>")')
+        try:
+            flow, url = self.flows.start(slug, redirect_uri, reuse=reuse)
+        except ConnectError as error:  # the operator configured no OAuth client
+            raise ApiError(409, error.code, error.message) from None
+        return {"flow": flow, "authorize_url": url}
+
+    def connect_status(self, flow: str) -> dict[str, Any]:
+        """``GET /api/connect/<flow>`` -> ``{"status": "pending"|"connected"|"failed",
+        "connection"?, "code"?, "message"?}``; 404 for an unknown or expired flow."""
+        status = self.flows.status(flow)
+        if status is None:
+            raise not_found("unknown or expired connection attempt: press Connect again")
+        return status.to_json()
+
+    def finish_connect(self, query: Mapping[str, str]) -> tuple[int, FlowStatus]:
+        """``GET /oauth/callback?state=&code=|error=``: the provider's answer, handled (the
+        code exchanged for tokens, which are stored). The HTTP status (400 for an answer
+        that names no flow of this server) and the flow's outcome, which the page shows."""
+        state = query.get("state", "")
+        status = self.flows.finish(state, code=query.get("code"), error=query.get("error"))
+        return (400 if status.code == UNKNOWN_FLOW else 200), status
 
     def _destination(self, slug: str) -> Destination:
         destination = self.destinations.get(slug)

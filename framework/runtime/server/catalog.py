@@ -28,13 +28,17 @@ def summary(destination: Destination) -> dict[str, Any]:
 def details(destination: Destination, schemas: Path | None) -> dict[str, Any]:
     """Everything the page renders for one destination, with its schemas from
     :func:`published_schemas`. An action's ``subscriptions`` are those it runs once enabled;
-    ``on_by_default`` says whether it needs enabling (its mapping sent) first."""
+    ``on_by_default`` says whether it needs enabling (its mapping sent) first. ``oauth``:
+    the label of its Connect button and the setting a connection fills, or ``None`` when it
+    does not connect with OAuth 2.0."""
     documents = published_schemas(destination, schemas)
     everything: dict[str, dict[str, Any]] = {slug: {} for slug in destination.actions}
     subscriptions = tester_subscriptions(destination, everything)
+    oauth = destination.oauth
     return {
         **summary(destination),
         "authentication": destination.authentication is not None,
+        "oauth": None if oauth is None else {"label": oauth.label, "setting": oauth.token_setting},
         "settings_schema": documents[settings_path(destination)],
         "actions": [
             {

@@ -21,38 +21,33 @@ def open_runner(
     destination: Destination,
     settings: Mapping[str, Any],
     *,
-    operator: OperatorConfig | None = None,
+    operator: OperatorConfig,
     dry_run: bool = True,
 ) -> DestinationRunner:
     """A runner for ``settings`` (no subscriptions) under the ``operator``'s configuration
-    (its endpoint for the destination, time-out and private targets), or a 422
-    ``INVALID_SETTINGS`` error listing every problem, each at the setting's dotted
-    location."""
-    operator = operator or OperatorConfig()
+    (its endpoint for the destination, time-out, private targets, OAuth clients and token
+    store), or a 422 ``INVALID_SETTINGS`` error listing every problem, each at the
+    setting's dotted location."""
     problems = [
         {"location": location, "message": reason}
         for location, reason in settings_problems(destination, settings)
     ]
     if not problems:
         try:
-            return DestinationRunner(
-                destination,
-                settings,
-                subscriptions=[],
-                base_url=operator.endpoints.get(destination.slug),
-                dry_run=dry_run,
-                timeout=operator.timeout,
-                allow_private_targets=operator.allow_private_targets,
+            return DestinationRunner.configured(
+                destination, settings, operator, subscriptions=[], dry_run=dry_run
             )
         except SettingsError as error:  # a rule across settings (the runner's own checks)
             problems = [{"location": "", "message": error.message}]
     raise ApiError(422, "INVALID_SETTINGS", f"invalid settings for {destination.slug}", problems)
 
 
-def settings_check(destination: Destination, settings: Mapping[str, Any]) -> Problems:
+def settings_check(
+    destination: Destination, settings: Mapping[str, Any], operator: OperatorConfig
+) -> Problems:
     """The problems :func:`open_runner` would report (empty when the settings are valid)."""
     try:
-        open_runner(destination, settings).close()
+        open_runner(destination, settings, operator=operator).close()
     except ApiError as error:
         return error.problems or []
     return []

@@ -12,13 +12,19 @@ authenticated by a write key, take any type and read their own bodies). A bug an
 ``INTERNAL_ERROR``. On the ingress's call paths (``/v1/track``, …) every refusal has the
 ingress's Segment shape ``{"code", "message", "error": {...}}``, and a body past the limit
 is 400 ``TOO_LARGE`` naming Segment's 500 KB limit (Segment's libraries retry a 413
-forever). The log has one line per request (method, path without query, status)
-and never a body, a query string or an exception message, so never a secret.
+forever). The OAuth callback, which a browser shows, answers a ``state`` that names no
+flow with an HTML page (400). The log has one line per request (method, path without
+query, status) and never a body, a query string (an authorization code) or an exception
+message, so never a secret.
 
 The API's operations are synchronous and some send requests through the engine (a
 connection test), so they run in a pool of threads of their own, never on the loop nor in
 its default executor (which the engine's name resolution uses). The ingress is awaited on
 the loop.
+
+Connecting a destination with OAuth 2.0, the provider sends the browser back to this
+server's own URL, ``/oauth/callback`` (:attr:`SettingsServer.redirect_uri`): a loopback
+redirect (RFC 8252), on 127.0.0.1 when the server listens on every address.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from framework.core.json_text import JsonTextError, parse_json
 from framework.engine.loop import engine_loop
 from framework.runtime.delivery.intake import MAX_BATCH_BYTES, TOO_LARGE
 from framework.runtime.server.api import SettingsApi
+from framework.runtime.server.callback import CALLBACK_PATH
 from framework.runtime.server.errors import ApiError, bad_request, not_found
 from framework.runtime.server.ingress import CALL_PATHS, Ingress, refusal
 from framework.runtime.server.routes import Response, Router, error_response
@@ -55,6 +62,7 @@ _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'none'",
 }
+_EVERY_ADDRESS = ("", "0.0.0.0", "::")  # a browser reaches these as 127.0.0.1
 
 
 def is_loopback(host: str) -> bool:
@@ -82,7 +90,8 @@ class SettingsServer:
         ingress: Ingress | None = None,
         ui: bool = True,
     ) -> None:
-        self._router = Router(api, ingress=ingress, ui=ui)
+        self._router = Router(api, ingress=ingress, ui=ui, redirect_uri=lambda: self.redirect_uri)
+        self._host = host
         self._max_body = max_body
         self._loopback = is_loopback(host)
         self._pool = ThreadPoolExecutor(API_THREADS, thread_name_prefix="settings-api")
@@ -96,6 +105,14 @@ class SettingsServer:
     def url(self) -> str:
         """The base URL of the page, e.g. ``http://127.0.0.1:8321/``."""
         return f"{self._web.url}/"
+
+    @property
+    def redirect_uri(self) -> str:
+        """Where an OAuth provider sends the browser back to, e.g.
+        ``http://127.0.0.1:8321/oauth/callback``."""
+        host = "127.0.0.1" if self._host in _EVERY_ADDRESS else self._host
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self._web.port}{CALLBACK_PATH}"
 
     def stop(self) -> None:
         """Stop accepting, let the requests under way finish, close."""
@@ -135,12 +152,17 @@ class SettingsServer:
             raw = await self._body(request, path)
         else:
             raw = b""
+        query = request.rel_url.query
+        first = {name: query.getone(name) for name in query}  # a repeated one: its first value
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._operate, request.method, path, raw)
+        return await loop.run_in_executor(
+            self._pool, self._operate, request.method, path, raw, first
+        )
 
-    def _operate(self, method: str, path: str, raw: bytes) -> Response:
+    def _operate(self, method: str, path: str, raw: bytes, query: Mapping[str, str]) -> Response:
         """The API's answer (in a thread of the pool)."""
-        return self._router.dispatch(method, path, _parse(raw) if method == "POST" else {})
+        body = _parse(raw) if method == "POST" else {}
+        return self._router.dispatch(method, path, body, query)
 
     def _is_call(self, path: str) -> bool:
         """Whether ``path`` is one of the ingress's Tracking API calls."""

@@ -10,6 +10,10 @@
     POST /api/destinations/<slug>/validate-mapping
     POST /api/destinations/<slug>/test-connection
     POST /api/destinations/<slug>/dry-run
+    POST /api/destinations/<slug>/choices          a field's choices, from the destination's API
+    POST /api/destinations/<slug>/connect          start connecting with OAuth 2.0
+    GET  /api/connect/<flow>                       that connection's status, as the page polls it
+    GET  /oauth/callback?state=&code=|error=       where the provider sends the browser back
 
 and, with a delivery runtime (``actions serve --config``), the ingress of
 :mod:`framework.runtime.server.ingress`: ``POST /v1/<call>`` and ``GET /metrics``.
@@ -25,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from framework.core.json_text import JsonTextError, dump_json, located
 from framework.runtime.server.api import Body, SettingsApi
+from framework.runtime.server.callback import CALLBACK_PATH, callback_html
 from framework.runtime.server.errors import ApiError, not_found
 
 if TYPE_CHECKING:
@@ -72,7 +77,8 @@ class Router:
     """Dispatches (method, path, parsed body) to the API or to a static file; knows the
     paths of ``ingress`` too, when there is one (the handler awaits it with raw bodies).
     Without ``ui``, only the ingress's paths exist. :meth:`dispatch` may block (a
-    connection test sends a request): the handler runs it off the event loop."""
+    connection test sends a request): the handler runs it off the event loop.
+    ``redirect_uri()`` is the OAuth callback's URL on this server (known once it listens)."""
 
     def __init__(
         self,
@@ -81,6 +87,7 @@ class Router:
         ingress: Ingress | None = None,
         *,
         ui: bool = True,
+        redirect_uri: Callable[[], str],
     ) -> None:
         self._api = api
         self.ingress = ingress
@@ -91,6 +98,8 @@ class Router:
             "validate-mapping": api.validate_mapping,
             "test-connection": api.test_connection,
             "dry-run": api.dry_run,
+            "choices": api.choices,
+            "connect": lambda slug, body: api.connect(slug, body, redirect_uri()),
         }
 
     def allowed(self, path: str) -> str | None:
@@ -106,15 +115,25 @@ class Router:
             return "GET"
         if parts[:2] == ["api", "destinations"] and len(parts) == 4:
             return "POST" if parts[3] in self._operations else None
+        if (parts[:2] == ["api", "connect"] and len(parts) == 3) or path == CALLBACK_PATH:
+            return "GET"
         return None
 
-    def dispatch(self, method: str, path: str, body: Body) -> Response:
-        """The response to a request whose method is the one :meth:`allowed` names."""
+    def dispatch(
+        self, method: str, path: str, body: Body, query: Mapping[str, str] | None = None
+    ) -> Response:
+        """The response to a request whose method is the one :meth:`allowed` names;
+        ``query``: its query parameters (the OAuth callback's are its only use)."""
         parts = path.strip("/").split("/")
         if path == "/":
             return self._asset("index.html")
+        if path == CALLBACK_PATH:
+            status, outcome = self._api.finish_connect(query or {})
+            return Response(status, callback_html(outcome), _CONTENT_TYPES["html"])
         if parts[0] == "static":
             return self._asset(parts[1])
+        if parts[1] == "connect":
+            return json_response(200, self._api.connect_status(parts[2]))
         if len(parts) == 2:
             return json_response(200, self._api.list())
         if len(parts) == 3:

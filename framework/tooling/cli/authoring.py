@@ -52,7 +52,28 @@ def _init(args: argparse.Namespace) -> int:
         ".venv/.installed depends on pyproject.toml, so `make test` reinstalls first), "
         "or `.venv/bin/pip install -e .`."
     )
+    if args.auth == "oauth2":
+        _print_oauth_client(names)
     return EXIT_OK
+
+
+def _print_oauth_client(names: Names) -> None:
+    """Where the operator gives the OAuth client that Connect needs."""
+    # The engine loads only for this: `actions --help` must not import it.
+    from framework.engine.operator import (  # noqa: PLC0415
+        OAUTH_CLIENT_ID,
+        OAUTH_CLIENT_SECRET,
+        endpoint_variable,
+    )
+
+    client = [
+        endpoint_variable(names.slug, kind) for kind in (OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET)
+    ]
+    print(
+        f"Connect with {names.title} needs your OAuth client in the operator's environment "
+        f"(of `actions serve` and of what sends): {' and '.join(client)} "
+        "(docs/authoring.md, OAuth 2.0)."
+    )
 
 
 def _record_generated_files(root: Path, names: Names) -> bool:

@@ -1,4 +1,5 @@
-"""Commands about destinations: ``list``, ``send``, ``test-auth`` and ``schemas``."""
+"""Commands about destinations: ``list``, ``send``, ``test-auth``, ``choices`` and
+``schemas``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from framework.authoring.registry import Registry, discover
 from framework.core.endpoint import ENDPOINT_VARIABLES
+from framework.core.errors import ActionsError
 from framework.core.json_text import dump_json
 from framework.tooling.cli.common import (
     EXIT_FAILED,
@@ -28,6 +30,7 @@ from framework.tooling.cli.progress import progress_for
 if TYPE_CHECKING:
     from framework.authoring.definition import Destination
     from framework.engine.execute import DestinationRunner
+    from framework.engine.operator import OperatorConfig
     from framework.engine.results import ErrorInfo, Result
 
 OFF_BY_DEFAULT = "(off by default: enable with a mapping for its action)"
@@ -35,7 +38,7 @@ MAX_GROUP = 1_000  # events read and sent together, at most, for an action sendi
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``list``, ``send``, ``test-auth`` and ``schemas``."""
+    """Add ``list``, ``send``, ``test-auth``, ``choices`` and ``schemas``."""
     listing = commands.add_parser("list", help="destinations with their actions and presets")
     listing.add_argument("--json", action="store_true", help="one JSON document")
     listing.set_defaults(handler=_list)
@@ -52,6 +55,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     auth = commands.add_parser("test-auth", help="run the destination's authentication test")
     _destination_arguments(auth)
     auth.set_defaults(handler=_test_auth)
+
+    choices = commands.add_parser(
+        "choices", help="list a field's choices from the destination's API, as JSON"
+    )
+    _destination_arguments(choices)
+    choices.add_argument("field", help='a setting, or "<action slug>.<field>"')
+    choices.set_defaults(handler=_choices)
 
     schemas = commands.add_parser("schemas", help="write the JSON Schema files")
     schemas.add_argument("--dir", type=Path, default=Path("schemas"), help="folder (schemas)")
@@ -121,17 +131,18 @@ def _runner(
 ) -> DestinationRunner:
     from framework.engine.execute import DestinationRunner  # noqa: PLC0415 (the engine: sending)
 
+    settings = read_json(args.settings, "settings")
+    return DestinationRunner.configured(
+        destination, settings, _operator(args, destination), **options
+    )
+
+
+def _operator(args: argparse.Namespace, destination: Destination) -> OperatorConfig:
+    """The operator's configuration for ``destination``: ``--endpoint`` over the
+    environment's, ``--timeout``."""
     slug = destination.slug
     given = {slug: args.endpoint} if args.endpoint else {}
-    operator = operator_config([slug], endpoints=given, timeout=args.timeout)
-    return DestinationRunner(
-        destination,
-        read_json(args.settings, "settings"),
-        base_url=operator.endpoints.get(slug),
-        timeout=operator.timeout,
-        allow_private_targets=operator.allow_private_targets,
-        **options,
-    )
+    return operator_config([slug], endpoints=given, timeout=args.timeout)
 
 
 def _send(args: argparse.Namespace) -> int:
@@ -200,6 +211,22 @@ def _test_auth(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"failed: {outcome.code}: {outcome.message}{status}")
     return EXIT_FAILED
+
+
+def _choices(args: argparse.Namespace) -> int:
+    """One JSON list of ``{"value", "label"}``; an error is one line ``error: CODE: ...``."""
+    from framework.engine.choices import list_choices  # noqa: PLC0415 (see _runner)
+
+    destination = _destination(discover(), args.destination)
+    settings = read_json(args.settings, "settings")
+    operator = _operator(args, destination)
+    try:
+        choices = list_choices(destination, settings, args.field, operator=operator)
+    except ActionsError as error:
+        print(f"error: {error.code}: {error.message}", file=sys.stderr)
+        return EXIT_FAILED
+    write_line(choices)
+    return EXIT_OK
 
 
 def _schemas(args: argparse.Namespace) -> int:

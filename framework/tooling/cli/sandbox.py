@@ -73,7 +73,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _sandbox(args: argparse.Namespace) -> int:
     # The runtime's servers load with the command that serves, not with the parser.
-    from framework.runtime.sandbox import sandbox_factory  # noqa: PLC0415
+    from framework.runtime.sandbox import Sandbox, sandbox_factory  # noqa: PLC0415
     from framework.runtime.server import is_loopback  # noqa: PLC0415
     from framework.runtime.web import StopSignals  # noqa: PLC0415
 
@@ -98,7 +98,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     _log_requests()
     try:
         with StopSignals() as signals:  # from the first line printed on: a clean stop
-            _announce(destination, sandbox, args.settings)
+            notes = sandbox.notes() if isinstance(sandbox, Sandbox) else []
+            _announce(destination, sandbox, args.settings, notes)
             signals.wait()
     finally:
         sandbox.stop()  # answers the requests under way, then closes every connection
@@ -120,13 +121,18 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)  # a host name that does not resolve
 
 
-def _announce(destination: Destination, sandbox: SandboxServer, settings: Path) -> None:
-    """Where it serves, its faults and latency, and how to use it (the URL first)."""
+def _announce(
+    destination: Destination, sandbox: SandboxServer, settings: Path, notes: list[tuple[str, str]]
+) -> None:
+    """Where it serves, its faults and latency, what it adds (``notes``: e.g. its OAuth
+    endpoints) and how to use it (the URL first)."""
     url, slug = sandbox.url, destination.slug
     print(f"{destination.name} sandbox on {url} (Ctrl-C to stop)")
     print(f"  faults:   {_describe(sandbox.faults)}")
     print(f"  latency:  {_describe_latency(sandbox.latency)}")
     print(f"  balances: GET {url}/sandbox/balances")
+    for label, text in notes:
+        print(f"  {label + ':':<10}{text}")
     print(
         f"  send:     actions send {slug} --settings {settings} --endpoint {url} EVENTS", flush=True
     )

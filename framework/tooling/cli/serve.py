@@ -1,6 +1,11 @@
 """``actions serve``: the settings page on this machine (see :mod:`framework.runtime.server`), and
 with ``--config`` the ingress. SIGTERM or SIGINT stops it gracefully: no new requests, the
-ones under way answered, then the runtime closed; the exit status is 0."""
+ones under way answered, then the runtime closed; the exit status is 0.
+
+A destination that connects with OAuth 2.0 needs the operator's client
+(``ACTIONS_OAUTH_CLIENT_ID_<SLUG>`` and ``ACTIONS_OAUTH_CLIENT_SECRET_<SLUG>``,
+:mod:`framework.engine.operator`); for each one configured, the server prints its redirect
+URI, to register with the provider."""
 
 from __future__ import annotations
 
@@ -103,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     try:
         with StopSignals() as signals:  # a signal while starting up stops it too
-            _run(args, server, runtime)
+            _run(args, server, runtime, operator)
             signals.wait()
     finally:  # outside the block: a second signal interrupts the shutdown
         server.stop()  # no new requests; those under way are answered
@@ -112,7 +117,12 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace, server: SettingsServer, runtime: Runtime | None) -> None:
+def _run(
+    args: argparse.Namespace,
+    server: SettingsServer,
+    runtime: Runtime | None,
+    operator: OperatorConfig,
+) -> None:
     """Start serving (and delivering, with a runtime that has workers)."""
     from framework.runtime.server import is_loopback  # noqa: PLC0415 (see _serve)
 
@@ -137,6 +147,9 @@ def _run(args: argparse.Namespace, server: SettingsServer, runtime: Runtime | No
         print(f"Ingress on {server.url} (Ctrl-C to stop)", flush=True)
     else:
         print(f"Settings UI on {server.url} (Ctrl-C to stop)", flush=True)
+        if operator.oauth_clients:  # a destination can be connected: where it comes back to
+            connecting = ", ".join(sorted(operator.oauth_clients))
+            print(f"OAuth redirect URI ({connecting}): {server.redirect_uri}", flush=True)
     if runtime is not None:
         runtime.start()
         print(f"Tracking API on {server.url}v1/, metrics on {server.url}metrics", flush=True)

@@ -3,8 +3,10 @@
 // an event through the destination as a dry run. An action whose preset is off by default
 // has an "Enable" box: only when it is ticked is its mapping sent, which turns it on, as
 // `actions send --mapping` does. Every check is the server's, which runs the framework's
-// own validation.
+// own validation. Fields with dynamic choices ask the server for them (form.js); a
+// destination that connects with OAuth 2.0 has Connect controls (connect.js).
 
+import { connectControls } from "./connect.js";
 import { debounce, h } from "./dom.js";
 import { renderForm } from "./form.js";
 
@@ -14,6 +16,7 @@ const page = {
   slug: null,
   details: null,
   form: null,
+  connect: null, // the Connect controls, for a destination that connects with OAuth 2.0
   mappings: new Map(), // action slug -> {area, problems, generation, enable (box or null)}
   generation: 0, // bumped on each settings check, so a late answer never overwrites a newer
 };
@@ -23,7 +26,12 @@ async function call(path, body) {
     body === undefined
       ? {}
       : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (error) {
+    return { status: 0, data: { error: { code: "UNREACHABLE", message: `the settings server did not answer (${error.message})` } } };
+  }
   try {
     return { status: response.status, data: await response.json() };
   } catch {
@@ -66,12 +74,22 @@ async function open(slug) {
   page.slug = slug;
   page.details = data;
   $("destination-description").textContent = data.description;
-  page.form = renderForm(data.settings_schema, $("settings-form"));
+  page.form = renderForm(data.settings_schema, $("settings-form"), { choices: listChoices });
+  const tokenField = data.oauth && page.form.field(data.oauth.setting);
+  page.connect = tokenField
+    ? connectControls({ oauth: data.oauth, field: tokenField, call, connectPath: endpoint("connect") })
+    : null;
   for (const id of ["settings-status", "connection-result", "file-status", "results"]) $(id).replaceChildren();
   renderMappings(data.actions);
 }
 
 // Settings -----------------------------------------------------------------------------
+
+/** A dynamic field's choices, listed by the destination's API with the current settings. */
+async function listChoices(field) {
+  const { data } = await call(endpoint("choices"), { settings: page.form.value(), field });
+  return data.error ? { ok: false, code: data.error.code, message: data.error.message } : data;
+}
 
 async function checkSettings() {
   const generation = ++page.generation;
@@ -142,6 +160,7 @@ async function loadSettings(event) {
     return;
   }
   const unknown = page.form.set(values);
+  page.connect?.refresh();
   const ignored = unknown.length > 0 ? ` Ignored unknown settings: ${unknown.join(", ")}.` : "";
   say($("file-status"), unknown.length > 0 ? "fail" : "ok", `Loaded ${file.name}.${ignored}`);
   checkSettings();

@@ -11,11 +11,14 @@
 //                                   JSON text (an object of any shape)
 //   list                            rows of item controls (a field with multiple values)
 //
-// anyOf [T, null] (allow_null) is T and a "null" box. Fields follow x-order; those with an
-// x-group go in a collapsible section of that name. A value left empty is absent (not
-// sent). Each widget is {element, get(), set(), seal()}. Problems (bounds included) come
-// from the server's validation and are shown next to their field.
+// A text or number value marked x-dynamic-choices (on a text-map: its values) is a
+// searchable dropdown of the choices the destination's API lists, that still takes free
+// text (combo.js). anyOf [T, null] (allow_null) is T and a "null" box. Fields follow x-order; those
+// with an x-group go in a collapsible section of that name. A value left empty is absent
+// (not sent). Each widget is {element, get(), set(), seal()}. Problems (bounds included)
+// come from the server's validation and are shown next to their field.
 
+import { combobox } from "./combo.js";
 import { h, uid } from "./dom.js";
 
 const ABSENT = undefined;
@@ -23,19 +26,23 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /**
  * Renders `schema` (an object schema) into `container` and returns the form:
- * value(), set(values) -> unknown keys, seal() (hide entered secrets), showProblems(list).
+ * value(), set(values) -> unknown keys, seal() (hide entered secrets), showProblems(list),
+ * field(name) -> a top-level field's {element (its row), control, get(), set()}.
+ * `choices(path)` lists a dynamic field's choices: a promise of {ok: true, choices:
+ * [{value, label}]} or {ok: false, code, message}.
  */
-export function renderForm(schema, container) {
-  const slots = [];
+export function renderForm(schema, container, { choices } = {}) {
+  const form = { slots: [], choices };
   const formError = h("p", { class: "error form-error", role: "alert", hidden: true });
-  const root = objectWidget(schema, "", slots, { top: true });
+  const root = objectWidget(schema, "", form, { top: true });
   root.set({});
   container.replaceChildren(root.element, formError);
   return {
     value: () => root.get() ?? {},
     set: (values) => root.set(values),
     seal: () => root.seal(),
-    showProblems: (problems) => showProblems(problems, slots, formError),
+    showProblems: (problems) => showProblems(problems, form.slots, formError),
+    field: (name) => root.fields[name],
   };
 }
 
@@ -83,7 +90,7 @@ function describeRest(rest, slot) {
 
 // Fields -------------------------------------------------------------------------------
 
-function objectWidget(schema, path, slots, { top = false } = {}) {
+function objectWidget(schema, path, form, { top = false } = {}) {
   const properties = schema.properties ?? {};
   const order = schema["x-order"] ?? Object.keys(properties);
   const required = new Set(schema.required ?? []);
@@ -94,7 +101,7 @@ function objectWidget(schema, path, slots, { top = false } = {}) {
     const property = properties[name];
     if (property === undefined) continue;
     const fieldPath = path ? `${path}.${name}` : name;
-    fields[name] = fieldRow(property, required.has(name), fieldPath, slots);
+    fields[name] = fieldRow(property, required.has(name), fieldPath, form);
     const group = property["x-group"];
     if (group === undefined) {
       element.append(fields[name].element);
@@ -106,6 +113,7 @@ function objectWidget(schema, path, slots, { top = false } = {}) {
   element.append(...groups.values());
   return {
     element,
+    fields,
     get() {
       const value = {};
       for (const [name, field] of Object.entries(fields)) {
@@ -128,7 +136,7 @@ function objectWidget(schema, path, slots, { top = false } = {}) {
 }
 
 /** One field: its label, required marker, help text, control and error slot. */
-function fieldRow(schema, required, path, slots) {
+function fieldRow(schema, required, path, form) {
   const { inner, nullable } = unwrap(schema);
   const title = schema.title ?? path;
   const id = uid("field");
@@ -136,7 +144,7 @@ function fieldRow(schema, required, path, slots) {
   const errorId = `${id}-error`;
   const widgetName = widgetOf(inner);
   const optional = !required && schema.default === undefined;
-  const widget = valueWidget(inner, path, slots, {
+  const widget = valueWidget(inner, path, form, {
     id,
     optional,
     required,
@@ -159,8 +167,8 @@ function fieldRow(schema, required, path, slots) {
     ? h("fieldset", { class: `field ${widgetName}`, "data-path": path, "aria-labelledby": labelId })
     : h("div", { class: `field ${widgetName}`, "data-path": path });
   row.append(h("div", { class: "label-line" }, label, marker), help ?? "", control.element, error);
-  slots.push({ path, row, error, control: widget.focus, widget: widgetName });
-  return { element: row, get: control.get, set: control.set, seal: control.seal };
+  form.slots.push({ path, row, error, control: widget.focus, widget: widgetName });
+  return { element: row, control: control.element, get: control.get, set: control.set, seal: control.seal };
 }
 
 function unwrap(schema) {
@@ -177,14 +185,15 @@ function widgetOf(schema) {
 }
 
 const GROUPED = new Set(["fieldset", "keyvalue", "list"]);
+const DYNAMIC = new Set(["text", "number"]); // the widgets a dropdown of listed choices replaces
 
-function valueWidget(schema, path, slots, options) {
+function valueWidget(schema, path, form, options) {
   const builders = {
     list: listWidget,
     select: choiceWidget,
     password: secretWidget,
     keyvalue: keyValueWidget,
-    fieldset: (objectSchema) => objectWidget(objectSchema, path, slots),
+    fieldset: (objectSchema) => objectWidget(objectSchema, path, form),
     json: jsonWidget,
     textarea: textWidget,
     checkbox: booleanWidget,
@@ -193,8 +202,9 @@ function valueWidget(schema, path, slots, options) {
     text: textWidget,
   };
   const widget = widgetOf(schema);
-  const build = builders[widget] ?? textWidget;
-  return { seal() {}, ...build(schema, { ...options, widget, path, slots }) };
+  const dynamic = schema["x-dynamic-choices"] === true && DYNAMIC.has(widget) && form.choices;
+  const build = dynamic ? comboWidget : (builders[widget] ?? textWidget);
+  return { seal() {}, ...build(schema, { ...options, widget, path, form }) };
 }
 
 /** Attributes every single control shares: id (for its label) or aria-label, help. */
@@ -254,16 +264,18 @@ function numberWidget(schema, options) {
   return {
     element: input,
     focus: input,
-    get() {
-      const text = input.value.trim();
-      if (text === "") return ABSENT;
-      // Not a number: sent as typed, so that the server's check names the problem.
-      return NUMBER.test(text) ? Number(text) : text;
-    },
+    get: () => typedNumber(input.value),
     set: (value) => {
       input.value = value === ABSENT || value === null ? "" : String(value);
     },
   };
+}
+
+/** A typed number; not a number, the text as typed, so that the server's check names the problem. */
+function typedNumber(typed) {
+  const text = typed.trim();
+  if (text === "") return ABSENT;
+  return NUMBER.test(text) ? Number(text) : text;
 }
 
 function booleanWidget(schema, options) {
@@ -294,6 +306,26 @@ function choiceWidget(schema, options) {
       const index = schema.enum.findIndex((choice) => choice === value);
       select.value = index < 0 ? "" : String(index);
     },
+  };
+}
+
+/** A value whose choices the destination's API lists (x-dynamic-choices): combo.js. */
+function comboWidget(schema, options) {
+  const combo = combobox({
+    attributes: {
+      ...controlAttributes(options),
+      ...boundAttributes(schema),
+      placeholder: options.placeholder ?? schema["x-placeholder"],
+    },
+    label: options.label,
+    choices: () => options.form.choices(options.path),
+  });
+  const numeric = schema.type === "number" || schema.type === "integer";
+  return {
+    element: combo.element,
+    focus: combo.input,
+    get: () => (numeric ? typedNumber(combo.input.value) : combo.input.value || ABSENT),
+    set: (value) => combo.show(value === ABSENT || value === null ? "" : String(value)),
   };
 }
 
@@ -408,7 +440,7 @@ function keyValueWidget(schema, options) {
     count += 1;
     const keyInput = h("input", { type: "text", "aria-label": `Key ${count}`, placeholder: "key", autocomplete: "off" });
     keyInput.value = key;
-    const widget = valueWidget(valueSchema, options.path, options.slots, {
+    const widget = valueWidget(valueSchema, options.path, options.form, {
       label: `Value ${count}`,
       optional: false,
     });
@@ -445,7 +477,7 @@ function listWidget(schema, options) {
   let count = 0;
   const editor = rowsEditor("Add item", (item = ABSENT) => {
     count += 1;
-    const widget = valueWidget(itemSchema, options.path, options.slots, {
+    const widget = valueWidget(itemSchema, options.path, options.form, {
       label: `Item ${count}`,
       optional: false,
       placeholder: options.placeholder,
