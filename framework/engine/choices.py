@@ -68,6 +68,13 @@ def dynamic_fields(destination: Destination) -> dict[str, FieldSpec]:
 
 
 def list_choices(
+    destination: Destination, settings: Mapping[str, Any], field: str, **options: Any
+) -> list[dict[str, Any]]:
+    """:func:`list_choices_async` from synchronous code (the settings API, the CLI)."""
+    return engine_loop().run(list_choices_async(destination, settings, field, **options))
+
+
+async def list_choices_async(
     destination: Destination,
     settings: Mapping[str, Any],
     field: str,
@@ -82,30 +89,6 @@ def list_choices(
     ``operator`` gives the endpoint, the time-out of each request and the OAuth token
     store; ``transport`` replaces the network (tests); ``timeout`` bounds the whole
     listing, in seconds. Settings that are not a JSON object are a :class:`SettingsError`."""
-    return engine_loop().run(
-        list_choices_async(
-            destination,
-            settings,
-            field,
-            operator=operator,
-            transport=transport,
-            timeout=timeout,
-            max_pages=max_pages,
-        )
-    )
-
-
-async def list_choices_async(
-    destination: Destination,
-    settings: Mapping[str, Any],
-    field: str,
-    *,
-    operator: OperatorConfig | None = None,
-    transport: Transport | httpx.BaseTransport | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_pages: int = MAX_PAGES,
-) -> list[dict[str, Any]]:
-    """:func:`list_choices`, on the engine's loop."""
     spec, dynamic = _dynamic_field(destination, field)
     operator = operator or OperatorConfig()
     try:

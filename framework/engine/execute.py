@@ -28,11 +28,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import SecretStr
 
 from framework.authoring.definition import Action, Destination, HttpRequest
 from framework.authoring.model import Payload, Settings, Unconverted, build
-from framework.authoring.oauth import connection_id
 from framework.authoring.settings import partial_settings as settings_so_far
 from framework.authoring.settings import secret_values, validate_settings
 from framework.authoring.validation import FieldsValidator
@@ -48,6 +46,7 @@ from framework.core.errors import (
 from framework.core.events import with_message_id
 from framework.core.guard import AddressGuard, Resolver
 from framework.core.redaction import Redactor
+from framework.engine.credentials import Credentials
 from framework.engine.flow import FlowControl
 from framework.engine.http import (
     DEFAULT_TIMEOUT,
@@ -65,7 +64,7 @@ from framework.languages.fql import compile_subscription
 from framework.languages.mapping import MISSING, compile_mapping, referenced_paths
 
 if TYPE_CHECKING:
-    from framework.engine.oauth.session import TokenSession, TokenSessions
+    from framework.engine.oauth.session import TokenSessions
 
 NO_SUBSCRIPTION_MATCHED = "no subscription matched"
 logger = logging.getLogger("framework.plugins")
@@ -245,14 +244,13 @@ class DestinationRunner:
         self._raise_plugin_errors = raise_plugin_errors
         self._partial = partial_settings
         if partial_settings:
-            values, self._unconverted = settings_so_far(destination, settings)
+            values, unconverted = settings_so_far(destination, settings)
         else:
-            values, self._unconverted = validate_settings(destination, settings), set()
-        self._values = values
+            values, unconverted = validate_settings(destination, settings), set()
         self.redactor = Redactor(secret_values(values))
-        self.settings: Settings = build(destination.settings, values, self._unconverted)
-        self._session = self._token_session(sessions)
-        self._token: str | None = None
+        self._credentials = Credentials(
+            destination, values, unconverted, sessions=sessions, redactor=self.redactor
+        )
         if (check := destination.check_settings) is not None and not partial_settings:
             self._hook("check_settings", lambda: check(self.settings))
         self._unmatched_reasons = {
@@ -261,11 +259,14 @@ class DestinationRunner:
         self._base_url = base_url or destination.base_url
         self._dry_run = dry_run
         extend = destination.extend_request
-        self._shared_headers = (
-            dict(self._hook("extend_request", lambda: extend(self.settings))) if extend else {}
-        )
+        if extend is not None:
+            self._credentials.derive_headers(
+                lambda settings: self._hook("extend_request", lambda: extend(settings))
+            )
         self._guard = AddressGuard(allow_private=allow_private_targets, resolver=resolver)
-        trusted = [httpx.URL(url).host for url in (self._base_url, self._token_url()) if url]
+        session = self._credentials.session
+        token_url = session.provider.token_url if session is not None else None
+        trusted = [httpx.URL(url).host for url in (self._base_url, token_url) if url]
         self._client = RequestClient(
             timeout=timeout,
             retry=retry,
@@ -280,47 +281,18 @@ class DestinationRunner:
             subscriptions = presets_as_subscriptions(destination)
         self._routes = [self._compile(sub) for sub in subscriptions]
 
-    def _token_session(self, sessions: TokenSessions | None) -> TokenSession | None:
-        """The session of the connection the token setting names, if it names one."""
-        oauth = self.destination.oauth
-        if oauth is None:
-            return None
-        token = self._values.get(oauth.token_setting)
-        connection = connection_id(token.get_secret_value()) if token is not None else None
-        if connection is None:
-            return None
-        if sessions is None:
-            raise SettingsError(
-                f"invalid settings for {self.destination.slug}: {oauth.token_setting} names an "
-                "OAuth connection, and this command has no token store to read it from"
-            )
-        return sessions.session(self.destination, connection)
+    @property
+    def settings(self) -> Settings:
+        """The settings requests are built from (with a connection's current access token,
+        once one was needed)."""
+        return self._credentials.settings
 
-    def _token_url(self) -> str | None:
-        return self._session.provider.token_url if self._session is not None else None
-
-    async def _credentials(self, refused: str | None = None) -> tuple[Settings, str | None]:
-        """The settings to build a request with, and the access token in them (``None``
-        without a connection, or in a dry run); ``refused``: the token a 401 refused."""
-        session = self._session
-        if session is None or self._dry_run:
+    async def _current(self, refused: str | None = None) -> tuple[Settings, str | None]:
+        """The settings to build a request with and the connection's access token in them
+        (``None`` without a connection, or in a dry run, which needs no token)."""
+        if self._dry_run:
             return self.settings, None
-        send = self._client.send_once
-        token = await (session.rejected(refused, send) if refused else session.token(send))
-        if token != self._token:
-            self._adopt(token)
-        return self.settings, token
-
-    def _adopt(self, token: str) -> None:
-        """Put ``token`` in the settings (and the headers the destination derives)."""
-        assert self.destination.oauth is not None  # a session means OAuth
-        self.redactor.add([token])
-        values = {**self._values, self.destination.oauth.token_setting: SecretStr(token)}
-        self.settings = build(self.destination.settings, values, self._unconverted)
-        extend = self.destination.extend_request
-        if extend is not None:
-            self._shared_headers = dict(self._hook("extend_request", lambda: extend(self.settings)))
-        self._token = token
+        return await self._credentials.current(self._client.send_once, refused)
 
     def _compile(
         self, sub: ActionSubscription
@@ -496,24 +468,21 @@ class DestinationRunner:
         send (or, in a dry run, show) it: the same result for each of ``message_ids``. A
         request refused with a 401 is built and sent once more with a refreshed token."""
         prepared: PreparedRequest | None = None
-        try:
-            settings, token = await self._credentials()
+
+        async def attempt(settings: Settings) -> None:
+            nonlocal prepared
             prepared = self._built(build(settings), f"{builder} of {slug!r}")
             await self._check_target(prepared)
             if not self._dry_run:
-                try:
-                    await self._client.send(prepared)
-                except InvalidAuthenticationError as error:
-                    if token is None or error.status != 401:
-                        raise
-                    settings, _ = await self._credentials(refused=token)
-                    prepared = self._built(build(settings), f"{builder} of {slug!r}")
-                    await self._client.send(prepared)
+                await self._client.send(prepared)
+
+        try:
+            await self._authorized(attempt)
         except Exception as error:  # a bug in a plugin must not stop the run
             failed = self._failure(None, slug, prepared, error)
             return [replace(failed, message_id=message_id) for message_id in message_ids]
         status: Status = "dry_run" if self._dry_run else "delivered"
-        shown = self._show(prepared) if self._show_requests else None
+        shown = self._show(prepared) if self._show_requests and prepared else None
         return [Result(message_id, slug, status, shown) for message_id in message_ids]
 
     def _built(self, request: object, builder: str) -> PreparedRequest:
@@ -523,38 +492,52 @@ class DestinationRunner:
                 f"{builder} returned {_kind(request)}, not an HttpRequest",
                 code="INVALID_REQUEST",
             )
-        return prepare(request, base_url=self._base_url, shared_headers=self._shared_headers)
-
-    def fetch_json(self, request: HttpRequest | Callable[[Settings], HttpRequest]) -> Any:
-        """:meth:`fetch_json_async`, from synchronous code."""
-        return engine_loop().run(self.fetch_json_async(request))
+        return prepare(request, base_url=self._base_url, shared_headers=self._credentials.headers)
 
     async def fetch_json_async(
         self, request: HttpRequest | Callable[[Settings], HttpRequest]
     ) -> Any:
         """Send ``request`` (a read of the destination's API, e.g. a page of a field's
         choices; or a function building it from the settings with the current access
-        token) with the destination's credentials, once more with a refreshed token after
-        a 401; the JSON body of the 2xx answer, or the classified
-        :class:`IntegrationError` (``INVALID_RESPONSE`` for a body that is not JSON)."""
+        token) with the destination's credentials; the JSON body of the 2xx answer, or the
+        classified :class:`IntegrationError` (``INVALID_RESPONSE`` for a body that is not
+        JSON)."""
         build = request if callable(request) else (lambda _: request)
-        settings, token = await self._credentials()
-        prepared = self._built(build(settings), "the request")
-        await self._check_target(prepared)
-        try:
-            response = await self._client.send(prepared)
-        except InvalidAuthenticationError as error:
-            if token is None or error.status != 401:
-                raise
-            settings, _ = await self._credentials(refused=token)
-            response = await self._client.send(self._built(build(settings), "the request"))
+
+        async def attempt(settings: Settings) -> Response:
+            prepared = self._built(build(settings), "the request")
+            await self._check_target(prepared)
+            return await self._client.send(prepared)
+
+        response = await self._authorized(attempt)
         try:
             return response.json()
         except ValueError:
             raise IntegrationError(
-                f"the answer to {prepared.method} {self.redactor.text(prepared.url)} is not JSON",
-                code="INVALID_RESPONSE",
+                f"the answer of {self.destination.name} is not JSON", code="INVALID_RESPONSE"
             ) from None
+
+    async def _authorized(
+        self,
+        attempt: Callable[[Settings], Awaitable[_T]],
+        refused: Callable[[_T], bool] = lambda _: False,
+    ) -> _T:
+        """``attempt(settings)`` with the current credentials; when it was a connection's
+        access token and the destination refused it (a 401, raised or an outcome that
+        ``refused`` says is one), once more with a refreshed token."""
+        settings, token = await self._current()
+        if token is None:
+            return await attempt(settings)
+        try:
+            outcome = await attempt(settings)
+        except InvalidAuthenticationError as error:
+            if error.status != 401:
+                raise
+        else:
+            if not refused(outcome):
+                return outcome
+        settings, _ = await self._current(refused=token)
+        return await attempt(settings)
 
     async def _check_target(self, prepared: PreparedRequest) -> None:
         """The address guard, for a request whose URL is its own (a tenant's); name
@@ -644,20 +627,16 @@ class DestinationRunner:
         return AuthResult(False, self.redactor.text(message), failure.code, response.status_code)
 
     async def _authentication_response(self, request: Callable[[Any], HttpRequest]) -> Response:
-        """The answer to the authentication test's request; a 401 to a connection's token
-        is asked once more with a refreshed one."""
-        settings, token = await self._credentials()
-        prepared = self._built(
-            self._hook("authentication.request", lambda: request(settings)),
-            "authentication.request",
-        )
-        await self._check_target(prepared)
-        response = await self._client.exchange(prepared)
-        if token is None or response.status_code != 401:
-            return response
-        settings, _ = await self._credentials(refused=token)
-        retried = self._hook("authentication.request", lambda: request(settings))
-        return await self._client.exchange(self._built(retried, "authentication.request"))
+        """The answer to the authentication test's request (asked once more with a
+        refreshed token when the destination refused a connection's token)."""
+
+        async def attempt(settings: Settings) -> Response:
+            built = self._hook("authentication.request", lambda: request(settings))
+            prepared = self._built(built, "authentication.request")
+            await self._check_target(prepared)
+            return await self._client.exchange(prepared)
+
+        return await self._authorized(attempt, refused=lambda answer: answer.status_code == 401)
 
     def close(self) -> None:
         """Release the connection pool."""

@@ -32,8 +32,6 @@ tokens come from :func:`authlib.common.security.generate_token`, the S256 check 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import html
 import ipaddress
@@ -45,9 +43,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from authlib.common.security import generate_token
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from framework.engine.operator import (
@@ -313,7 +312,9 @@ class SandboxOAuth:
         if header is not None:
             if secret is not None:
                 raise _Refusal("invalid_request", "Authenticate the client one way, not two")
-            basic_id, secret = _basic(header)
+            basic_id, secret = extract_basic_authorization({"Authorization": header})
+            if basic_id is None or secret is None:
+                raise _Refusal("invalid_client", "The Authorization header is not HTTP Basic", 401)
             if client_id not in (None, basic_id):
                 raise _Refusal("invalid_client", "client_id differs from the Basic one", 401)
             client_id = basic_id
@@ -422,19 +423,6 @@ def _form(request: SandboxRequest) -> dict[str, str]:
         return _params(request.body.decode())
     except UnicodeDecodeError:
         raise _Refusal("invalid_request", "The body is not UTF-8") from None
-
-
-def _basic(header: str) -> tuple[str, str]:
-    """The client id and secret of an HTTP Basic ``Authorization`` header."""
-    scheme, _, credentials = header.partition(" ")
-    try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        decoded = ""
-    client_id, colon, secret = decoded.partition(":")
-    if scheme.lower() != "basic" or not colon:
-        raise _Refusal("invalid_client", "The Authorization header is not HTTP Basic", 401)
-    return unquote_plus(client_id), unquote_plus(secret)
 
 
 def _required(form: Mapping[str, str], name: str) -> str:

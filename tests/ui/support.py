@@ -112,6 +112,13 @@ def screenshot(target: Locator, name: str) -> Path:
     return path
 
 
+def keep_windows_open(context: BrowserContext) -> None:
+    """Make ``window.close()`` in every window of ``context`` only note that it was asked
+    (``window.closeAsked``): a window that closes itself as soon as it loads (the OAuth
+    callback's) would otherwise race the reading of its response."""
+    context.add_init_script("window.close = () => { window.closeAsked = true; };")
+
+
 class Responses:
     """Every response the browser receives in ``context`` (every window), as text: URL,
     headers and body (a redirect has none)."""

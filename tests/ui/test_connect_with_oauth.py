@@ -20,6 +20,7 @@ from tests.perkville.support import SETTINGS
 from tests.ui.support import (
     Responses,
     Served,
+    keep_windows_open,
     page_text_and_values,
     screenshot,
     status,
@@ -84,6 +85,7 @@ def test_connecting_shows_the_destination_connected_and_its_connection_works(
 ) -> None:
     sandbox = PerkvilleSandbox(SETTINGS)  # approves at once
     served = sandboxed(sandbox)
+    keep_windows_open(page.context)
     responses = Responses(page.context)
     open_perkville(page, served)
     expect(api_key(page).get_by_role("button", name="Reconnect")).to_be_hidden()
@@ -91,8 +93,9 @@ def test_connecting_shows_the_destination_connected_and_its_connection_works(
         api_key(page).get_by_role("button", name=CONNECT).click()
     connected_state(page)
     popup = opened.value
-    if not popup.is_closed():  # the callback page closes its window once connected
-        popup.wait_for_event("close")
+    expect(popup.get_by_role("heading")).to_have_text("Connected")
+    assert popup.evaluate("window.closeAsked") is True  # the callback page closes itself
+    popup.close()
     [callback] = responses.bodies("/oauth/callback")
     assert "<h1>Connected</h1>" in callback
     assert sandbox.oauth.grants() == {"authorization_code": 1, "refresh_token": 0}
@@ -121,6 +124,7 @@ def test_an_approval_in_the_window_connects_reconnect_keeps_the_connection_and_d
 ) -> None:
     sandbox = PerkvilleSandbox(SETTINGS, approval="manual")
     served = sandboxed(sandbox)
+    keep_windows_open(page.context)
     responses = Responses(page.context)
     open_perkville(page, served)
     page.get_by_label("Business ID").fill(SETTINGS["business_id"])
