@@ -184,3 +184,17 @@ def test_the_token_store_file_is_private(tmp_path: Path) -> None:
     config, provider = operator(tmp_path), FakeProvider()
     provider.grant(TokenStore(config.token_store))
     assert config.token_store.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(("seconds_left", "refreshes"), [(30.0, 1), (120.0, 0)])
+def test_a_token_is_refreshed_within_the_margin_before_it_expires(
+    tmp_path: Path, seconds_left: float, refreshes: int
+) -> None:
+    now = 1_000_000.0
+    config, provider = operator(tmp_path), FakeProvider()
+    provider.grant(TokenStore(config.token_store), expires_at=now + seconds_left)
+    sessions = TokenSessions(config, clock=lambda: now)
+    with _runner(config, provider, sessions=sessions) as runner:
+        [result] = runner.process(EVENT)
+    assert result.status == "delivered"
+    assert provider.refreshes == refreshes  # Perkville's margin: 60 seconds
