@@ -4,8 +4,9 @@ balances the sandbox holds. Then the same events through the delivery runtime (w
 ``actions serve --config`` runs): one ``/v1/batch`` call to the Tracking API ingress, the
 SQLite queue, the workers, a fresh sandbox; then its balances and the dead letters. The
 sandboxes, the ingress and the workers run in this process and stop when the demo ends,
-however it ends; the runtime's configuration and queue live in a temporary folder that is
-removed.
+however it ends; the runtime's files (configuration, queue, connections, delivery
+statistics) are kept in artifacts/demo/, so that ``actions serve --config`` then shows the
+demo's connection and its deliveries on the settings page.
 
 Run: .venv/bin/python examples/perkville/demo.py
 """
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,15 @@ from framework.runtime.server.ingress import Ingress
 from framework.tooling.cli import main as actions
 from framework.tooling.cli.common import EXIT_FAILED, EXIT_OK
 from framework.tooling.cli.runtime import open_runtime
+from framework.tooling.cli.serve import DEFAULT_PORT
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = Path(os.path.relpath(HERE / "settings.json"))
 EVENTS = Path(os.path.relpath(HERE / "events.ndjson"))
 SCHEMAS = HERE.parents[1] / "schemas"
+# the runtime's files (configuration, queue, connections, statistics), kept after the demo
+# so that `actions serve --config` shows them; git ignores artifacts/
+RUNTIME_FOLDER = HERE.parents[1] / "artifacts" / "demo"
 WRITE_KEY = "demo_write_key"
 DRAIN_SECONDS = 120.0  # a hang guard only (the post and the drain take well under a second)
 
@@ -69,11 +74,10 @@ def through_the_runtime(settings: dict[str, Any]) -> int:
         flush=True,
     )
     events = [_identified(json.loads(line)) for line in _json_lines(EVENTS)]
-    with (
-        tempfile.TemporaryDirectory(prefix="actions-demo-") as folder,
-        PerkvilleSandbox(settings) as sandbox,
-    ):
-        config = _write_config(Path(folder), sandbox.url)
+    shutil.rmtree(RUNTIME_FOLDER, ignore_errors=True)  # each demo starts afresh
+    RUNTIME_FOLDER.mkdir(parents=True)
+    with PerkvilleSandbox(settings) as sandbox:
+        config = _write_config(RUNTIME_FOLDER, sandbox.url)
         print(f"== A fresh Perkville sandbox on {sandbox.url}")
         print(f"== Runtime configuration (as for `actions serve --config`): {config}")
         print(config.read_text(encoding="utf-8").strip())
@@ -111,6 +115,12 @@ def through_the_runtime(settings: dict[str, Any]) -> int:
         print(f"== Dead letters ({len(letters)}; `actions dlq list --config {config}`)")
         for letter in letters:
             print(f"{letter.message_id:<10} {letter.code:<28} {letter.message}")
+    shown = config.relative_to(Path.cwd()) if config.is_relative_to(Path.cwd()) else config
+    print(
+        "== The demo's connection and its deliveries, on the settings page: run "
+        f"`.venv/bin/actions serve --config {shown}` and open http://127.0.0.1:{DEFAULT_PORT}/ "
+        "(Connections: perkville; its sandbox has stopped, so a replay waits for one)"
+    )
     return EXIT_OK
 
 

@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 
@@ -179,8 +179,9 @@ class DestinationRunner:
     ``allow_private_targets`` (operator configuration:
     :class:`framework.engine.operator.OperatorConfig`). ``resolver`` replaces the system's name
     resolution (tests: ``framework.core.guard.static_resolver``). Results carry the request
-    sent, redacted, unless ``show_requests`` is false (the workers keep only outcomes, and
-    redacting every request costs time).
+    sent, redacted, unless ``show_requests`` is false, or ``"failures"`` and the event was
+    delivered (the workers keep a failure's request as a sample; redacting every request
+    costs time).
 
     An unexpected exception in plugin code (a hook, ``perform``) is logged with its
     traceback, redacted, on the ``framework.plugins`` logger, and the event fails as
@@ -234,7 +235,7 @@ class DestinationRunner:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         allow_private_targets: bool = False,
         resolver: Resolver | None = None,
-        show_requests: bool = True,
+        show_requests: bool | Literal["failures"] = True,
         raise_plugin_errors: bool = False,
         sessions: TokenSessions | None = None,
         partial_settings: bool = False,
@@ -482,7 +483,7 @@ class DestinationRunner:
             failed = self._failure(None, slug, prepared, error)
             return [replace(failed, message_id=message_id) for message_id in message_ids]
         status: Status = "dry_run" if self._dry_run else "delivered"
-        shown = self._show(prepared) if self._show_requests and prepared else None
+        shown = self._show(prepared) if self._show_requests is True and prepared else None
         return [Result(message_id, slug, status, shown) for message_id in message_ids]
 
     def _built(self, request: object, builder: str) -> PreparedRequest:

@@ -57,8 +57,8 @@ def test_an_unreachable_redis_stops_the_worker_saying_where_never_the_password(
     config = write_config(tmp_path, "http://127.0.0.1:9", queue=queue)
     assert main(["worker", "--config", str(config)]) == 2
     assert capsys.readouterr().err == (
-        f"actions: QUEUE_UNAVAILABLE: the Redis queue at 127.0.0.1:{port}/0 failed: "
-        "ConnectionError\n"
+        f"actions: CONTROL_STORE_UNAVAILABLE: the control store redis 127.0.0.1:{port}/0 "
+        "failed: ConnectionError\n"  # the connections beside the queue, opened first
     )
 
 

@@ -81,8 +81,8 @@ def test_a_missing_variable_is_named(tmp_path: Path) -> None:
         ("x = [", "is not valid TOML"),
         ("", "[[sources]]: at least one source is required"),
         (
-            '[[sources]]\nname = "a"\nwrite_key = "k"\n',
-            "sources[0].destinations: at least one destination is required",
+            '[[sources]]\nname = "a"\nwrite_key = "k"\ndestinations = 1\n',
+            "sources[0].destinations: expected an array of tables",
         ),
         (
             '[[sources]]\nname = "a"\nwrite_key = "secret-key"\n'

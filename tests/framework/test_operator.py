@@ -218,6 +218,8 @@ ENVIRONMENT_READERS = {
     "framework/engine/operator.py",
     "framework/runtime/delivery/config.py",
     "framework/tooling/cli/authoring.py",
+    "framework/tooling/cli/control.py",  # rotate-key: the keys, from the environment only
+    "framework/tooling/cli/serve.py",  # the admin token (ACTIONS_ADMIN_TOKEN)
 }
 READS_ENVIRONMENT = re.compile(r"\bos\.environ\b|\bgetenv\b|\bfrom os import\b")
 BUILDS_FROM_ENVIRONMENT = re.compile(r"(?<!def )\b(from_environment|private_targets_allowed)\(")

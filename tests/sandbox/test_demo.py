@@ -33,6 +33,9 @@ def test_the_demo_delivers_the_examples_and_prints_the_balances() -> None:
     _, after = runtime.split(heading)
     balances, letters = after.split("== Dead letters (3;")
     assert _balances(balances) == EXPECTED_BALANCES
+    letters, where = letters.split("== The demo's connection and its deliveries")
+    assert "actions serve --config artifacts/demo/actions.toml" in where
+    assert "http://127.0.0.1:8321/" in where
     codes = [line.split()[:2] for line in letters.splitlines()[1:]]
     assert codes == [
         ["demo-07", "EVENT_NOT_ALLOWLISTED"],

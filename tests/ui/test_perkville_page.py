@@ -149,6 +149,8 @@ def test_an_event_shows_the_request_it_would_send(
     }
     assert transactions(mock) == [], "a dry run sends nothing"
 
+    editor = page.locator('.mapping-editor[data-action="award_points"]')
+    editor.get_by_role("button", name="JSON", exact=True).click()  # the whole mapping as JSON
     mapping = page.get_by_label("Award Points mapping (JSON)")
     problems = page.locator("#mapping-award_points-problems")
     mapping.fill('{"email": {"@path": 42}}')

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from framework.engine.loop import engine_loop
 from framework.runtime.delivery.blocking_queue import BlockingQueue
-from framework.runtime.delivery.config import ConfigError
+from framework.runtime.delivery.config import ConfigError, redis_package_needed
 from framework.runtime.delivery.queue import AsyncQueue, Queue
 from framework.runtime.delivery.sqlite_queue import SqliteQueue
 from framework.runtime.delivery.threaded_queue import ThreadedSqliteQueue
@@ -63,7 +63,5 @@ def _redis_queue(url: str) -> type[RedisQueue]:
     except ModuleNotFoundError as error:
         if error.name != "redis":
             raise
-        raise ConfigError(
-            "queue: a Redis queue needs the redis package: pip install 'destination-actions[redis]'"
-        ) from None
+        raise redis_package_needed("queue", "queue") from None
     return RedisQueue

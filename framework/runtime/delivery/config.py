@@ -23,6 +23,14 @@ destinations, settings and mappings each write key feeds.
     max_in_flight = 64     # requests to this destination under way at once (no limit)
     rate_limit = 50        # requests per second to this destination (no limit)
 
+    [control]              # the control plane: connections stored and edited live (optional)
+    store = "sqlite:///actions-control.db"   # the default; relative to this file
+    # store = "redis://127.0.0.1:6379/0"     the default with a Redis queue: the queue's Redis
+    secret_key = "env:CONTROL_KEY"           # Fernet key sealing stored secrets (else a key file)
+    admin_token = "env:ADMIN_TOKEN"          # required to serve on a non-loopback address
+
+A source may list no destinations: the control plane's connections name it.
+
 Any string ``"env:NAME"`` (a write key, a setting at any depth) is read from the
 environment variable ``NAME`` when the configuration is loaded; a missing variable is an
 error naming it. In the queue URL, ``env:NAME`` may stand for the password alone. The
@@ -53,6 +61,7 @@ from framework.runtime.delivery.durations import parse_duration
 
 ENV_PREFIX = "env:"
 DEFAULT_QUEUE = "sqlite:///actions-queue.db"
+DEFAULT_CONTROL_STORE = "sqlite:///actions-control.db"
 REDIS_EXAMPLE = "redis://127.0.0.1:6379/0"
 
 
@@ -61,6 +70,15 @@ class ConfigError(ActionsError):
     names where; it never contains a value, so never a secret)."""
 
     code = "INVALID_CONFIG"
+
+
+def redis_package_needed(setting: str, what: str) -> ConfigError:
+    """The error of a Redis ``what`` (queue, store) named by ``setting`` when the redis
+    package is not installed."""
+    return ConfigError(
+        f"{setting}: a Redis {what} needs the redis package: "
+        "pip install 'destination-actions[redis]'"
+    )
 
 
 @dataclass(frozen=True)
@@ -112,15 +130,30 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class ControlConfig:
+    """The control plane (``[control]``): where connections are stored (``store_url``, a
+    ``sqlite:///`` file or a ``redis://`` URL), the key sealing their secrets
+    (``secret_key``, a Fernet key; ``None``: a key file beside the store) and the token
+    the control API asks for (``admin_token``). Both secrets are resolved and never shown."""
+
+    store_url: str = DEFAULT_CONTROL_STORE
+    secret_key: str | None = field(default=None, repr=False)
+    admin_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class RuntimeConfig:
     """The whole file."""
 
     queue_url: str
     delivery: DeliveryOptions
     sources: tuple[SourceConfig, ...]
+    control: ControlConfig = field(default_factory=ControlConfig)
 
 
-_TOP = {"queue", "delivery", "sources"}
+_TOP = {"queue", "delivery", "sources", "control"}
+_CONTROL = {"store", "secret_key", "admin_token"}
+_STORE_SCHEMES = ("sqlite:///", "redis://", "rediss://")
 _SOURCE = {"name", "write_key", "destinations"}
 _DESTINATION = {
     "slug",
@@ -161,7 +194,8 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Runtime
     )
     _unique([s.name for s in parsed], "sources: source name")
     _unique([s.write_key for s in parsed], "sources: write key", show=False)
-    return RuntimeConfig(queue_url, delivery, parsed)
+    control = _control(document.get("control", {}), queue_url, path, env)
+    return RuntimeConfig(queue_url, delivery, parsed, control)
 
 
 def load_queue_url(path: Path, environ: Mapping[str, str] | None = None) -> str:
@@ -198,23 +232,55 @@ def _queue_url(document: Mapping[str, Any], path: Path, env: Mapping[str, str]) 
         queue = queue.get("url", DEFAULT_QUEUE)
     if not isinstance(queue, str) or not queue:
         raise ConfigError(f'queue: expected a URL such as "{DEFAULT_QUEUE}" or "{REDIS_EXAMPLE}"')
-    scheme, sep, rest = queue.partition(":///")
+    return _store_url(queue, path, "queue", env)
+
+
+def _store_url(url: str, path: Path, where: str, env: Mapping[str, str]) -> str:
+    """``url`` with a relative SQLite file made relative to the configuration file and a
+    password written ``env:NAME`` read from the environment."""
+    scheme, sep, rest = url.partition(":///")
     if scheme == "sqlite" and sep and not rest.startswith("/"):
         return f"sqlite:///{(path.parent / rest).resolve()}"  # relative to the file
-    return _password_from_env(queue, env)
+    return _password_from_env(url, env, where)
 
 
-def _password_from_env(url: str, env: Mapping[str, str]) -> str:
+def _control(table: object, queue_url: str, path: Path, env: Mapping[str, str]) -> ControlConfig:
+    """``[control]``; the store defaults to the queue's Redis with a Redis queue, else to a
+    SQLite file beside the configuration file."""
+    if not isinstance(table, dict):
+        raise ConfigError("[control]: expected a table")
+    _known(table, _CONTROL, "control.")
+    default = queue_url if queue_url.startswith(_STORE_SCHEMES[1:]) else DEFAULT_CONTROL_STORE
+    store = table.get("store", default)
+    url = _store_url(store, path, "control.store", env) if isinstance(store, str) else ""
+    if not url.startswith(_STORE_SCHEMES):
+        raise ConfigError(
+            f'control.store: expected a URL such as "{DEFAULT_CONTROL_STORE}" or "{REDIS_EXAMPLE}"'
+        )
+    secrets = {key: _secret(table, key, env) for key in ("secret_key", "admin_token")}
+    return ControlConfig(url, **secrets)
+
+
+def _secret(table: Mapping[str, Any], key: str, env: Mapping[str, str]) -> str | None:
+    if key not in table:
+        return None
+    value = _resolve(table[key], f"control.{key}", env)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f'control.{key}: expected a non-empty string (or "env:NAME")')
+    return value
+
+
+def _password_from_env(url: str, env: Mapping[str, str], where: str) -> str:
     """``url`` with a password written ``env:NAME`` (``redis://:env:NAME@host``) read
     from the environment; the whole URL may be ``env:NAME`` too."""
     if url.startswith(ENV_PREFIX):
-        return str(_resolve(url, "queue", env))
+        return str(_resolve(url, where, env))
     scheme, sep, rest = url.partition("://")
     credentials, at, address = rest.rpartition("@")
     user, _, password = credentials.partition(":")
     if not (sep and at and password.startswith(ENV_PREFIX)):
         return url
-    secret = _resolve(password, "queue (password)", env)
+    secret = _resolve(password, f"{where} (password)", env)
     return f"{scheme}://{user}:{quote(str(secret), safe='')}@{address}"
 
 
@@ -245,9 +311,9 @@ def _source(item: object, where: str, base: Path, env: Mapping[str, str]) -> Sou
     write_key = _resolve(item.get("write_key"), f"{where}.write_key", env)
     if not isinstance(write_key, str) or not write_key:
         raise ConfigError(f'{where}.write_key: expected a non-empty string (or "env:NAME")')
-    destinations = item.get("destinations")
-    if not isinstance(destinations, list) or not destinations:
-        raise ConfigError(f"{where}.destinations: at least one destination is required")
+    destinations = item.get("destinations", [])
+    if not isinstance(destinations, list):
+        raise ConfigError(f"{where}.destinations: expected an array of tables")
     parsed = tuple(
         _destination(d, f"{where}.destinations[{index}]", base, env)
         for index, d in enumerate(destinations)

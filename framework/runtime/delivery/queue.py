@@ -133,11 +133,13 @@ class DeadLetter:
 
 @dataclass(frozen=True)
 class DeadLetterFilter:
-    """Which dead letters: failed at or after ``since``, before ``until``, with ``code``."""
+    """Which dead letters: failed at or after ``since``, before ``until``, with ``code``, of
+    a route whose id starts with ``route_prefix`` (``"<connection>/"``: one connection's)."""
 
     since: float | None = None
     until: float | None = None
     code: str | None = None
+    route_prefix: str | None = None
 
 
 class Queue(Protocol):

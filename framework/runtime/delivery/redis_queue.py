@@ -281,7 +281,12 @@ class RedisQueue:
             return [_letter(int(i), text) for i, text in zip(ids, texts, strict=True) if text]
 
         letters = sorted(await self._call(read), key=lambda d: (d.failed_at, d.id))
-        chosen = [d for d in letters if which.code is None or d.code == which.code]
+        chosen = [
+            d
+            for d in letters
+            if (which.code is None or d.code == which.code)
+            and (which.route_prefix is None or d.route.startswith(which.route_prefix))
+        ]
         return chosen if limit is None else chosen[:limit]
 
     async def dead_letter(self, letter_id: int) -> DeadLetter | None:

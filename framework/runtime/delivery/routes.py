@@ -33,8 +33,9 @@ per-request time-out is the configuration's (``[delivery] timeout``).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import httpx
 
@@ -42,7 +43,12 @@ from framework.authoring.definition import Destination
 from framework.core.errors import ActionsError
 from framework.core.guard import AddressGuard
 from framework.engine.client import AiohttpTransport
-from framework.engine.execute import DestinationRunner, presets_as_subscriptions, unmatched_reason
+from framework.engine.execute import (
+    ActionSubscription,
+    DestinationRunner,
+    presets_as_subscriptions,
+    unmatched_reason,
+)
 from framework.engine.flow import FlowControl, FlowLimits
 from framework.engine.http import RetryPolicy
 from framework.engine.oauth.session import TokenSessions, oauth_token_url, shared_sessions
@@ -53,20 +59,35 @@ from framework.runtime.delivery.config import ConfigError, DestinationConfig, Ru
 
 
 @dataclass(frozen=True)
+class Attached:
+    """A destination attached to a source outside the configuration file (a connection
+    of the control plane): its configuration, whether it takes new events, and FQL
+    replacing the subscriptions of some of its actions (action slug -> FQL)."""
+
+    source: str
+    destination: DestinationConfig
+    enabled: bool = True
+    subscriptions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Route:
     """One subscription of one destination: which events it takes, its runner (that
     subscription alone, each request tried once: the queue owns retries), and the names
-    an ``integrations`` object may call its destination by."""
+    an ``integrations`` object may call its destination by. A route that is not
+    ``enabled`` (its connection is off) takes no new event; what is queued for it is
+    still delivered."""
 
     id: str
     matches: Callable[[Mapping[str, object]], bool]
     runner: DestinationRunner
     names: tuple[str, ...]
+    enabled: bool = True
 
     def takes(self, event: Mapping[str, object]) -> bool:
-        """Whether ``event`` goes this way: its ``integrations`` allow the destination and
-        the subscription selects it."""
-        return not _turned_off(event, self.names) and self.matches(event)
+        """Whether ``event`` goes this way: the route is on, the event's ``integrations``
+        allow the destination and the subscription selects it."""
+        return self.enabled and not _turned_off(event, self.names) and self.matches(event)
 
 
 @dataclass(frozen=True)
@@ -78,9 +99,12 @@ class Target:
     id: str
     names: tuple[str, ...]
     unmatched: Mapping[str, str]
+    enabled: bool = True
 
     def reason(self, event: Mapping[str, object]) -> str:
         """Why no route of this destination takes ``event`` (which none does)."""
+        if not self.enabled:
+            return "the connection is disabled"
         if _turned_off(event, self.names):
             return "the event's integrations turn this destination off"
         return unmatched_reason(self.unmatched, event)
@@ -126,10 +150,11 @@ class Routing:
     """Every source of a configuration, found by write key; every route, by id.
 
     ``operator`` is the operator's configuration (endpoints, private targets; none, by
-    default); ``transport`` replaces the network for every runner (tests); raises
-    :class:`ConfigError` naming the destination when one cannot be built (unknown slug,
-    invalid settings or mappings). ``flows`` is each configured destination's flow
-    control, by ``<source>/<destination id>``.
+    default); ``transport`` replaces the network for every runner (tests); ``attached``
+    adds the control plane's connections to their sources. Raises :class:`ConfigError`
+    naming the destination when one cannot be built (unknown slug or source, invalid
+    settings or mappings). ``flows`` is each configured destination's flow control, by
+    ``<source>/<destination id>``.
     """
 
     def __init__(
@@ -139,8 +164,14 @@ class Routing:
         *,
         operator: OperatorConfig | None = None,
         transport: Transport | httpx.BaseTransport | None = None,
+        attached: Sequence[Attached] = (),
     ) -> None:
         self._operator = operator = operator or OperatorConfig()
+        known = {source.name for source in config.sources}
+        for extra in attached:
+            if extra.source not in known:
+                where = f"connection {extra.destination.id!r}"
+                raise ConfigError(f"{where}: no source {extra.source!r} in the configuration")
         self._keys: list[tuple[bytes, Source]] = []
         self._routes: dict[tuple[str, str], Route] = {}
         self._legacy: dict[tuple[str, str], Route] = {}
@@ -149,8 +180,20 @@ class Routing:
         for s_index, source in enumerate(config.sources):
             routes: list[Route] = []
             targets: list[Target] = []
-            for d_index, wanted in enumerate(source.destinations):
-                where = f"sources[{s_index}].destinations[{d_index}] ({wanted.slug})"
+            filed = [
+                (
+                    f"sources[{s_index}].destinations[{d_index}] ({wanted.slug})",
+                    Attached(source.name, wanted),
+                )
+                for d_index, wanted in enumerate(source.destinations)
+            ]
+            connected = [
+                (f"connection {extra.destination.id!r} ({extra.destination.slug})", extra)
+                for extra in attached
+                if extra.source == source.name
+            ]
+            for where, entry in [*filed, *connected]:
+                wanted = entry.destination
                 destination = _destination(wanted, destinations, where)
                 endpoint = wanted.endpoint or operator.endpoints.get(wanted.slug)
                 pool = transport or self._pool(
@@ -160,7 +203,7 @@ class Routing:
                 flow = FlowControl(FlowLimits(wanted.max_in_flight, wanted.rate_limit))
                 self.flows[f"{source.name}/{wanted.id}"] = flow
                 built = _routes(
-                    wanted,
+                    entry,
                     destination,
                     endpoint=endpoint,
                     where=where,
@@ -173,7 +216,7 @@ class Routing:
                 routes += built.values()
                 self._legacy.update({(source.name, old): route for old, route in built.items()})
                 names = _names(destination, wanted)
-                targets.append(Target(wanted.id, names, destination.unmatched))
+                targets.append(Target(wanted.id, names, destination.unmatched, entry.enabled))
             self._keys.append(
                 (source.write_key.encode(), Source(source.name, tuple(routes), tuple(targets)))
             )
@@ -229,7 +272,7 @@ def _destination(
 
 
 def _routes(
-    wanted: DestinationConfig,
+    entry: Attached,
     destination: Destination,
     *,
     endpoint: str | None,
@@ -241,9 +284,10 @@ def _routes(
     sessions: TokenSessions | None,
 ) -> dict[str, Route]:
     """The routes of one configured destination, by their legacy ids (see the module)."""
+    wanted = entry.destination
     routes: dict[str, Route] = {}
     names = _names(destination, wanted)
-    for subscription in presets_as_subscriptions(destination, wanted.mappings):
+    for subscription in subscriptions_of(destination, wanted.mappings, entry.subscriptions):
         legacy = f"{wanted.id}/{subscription.name}"
         if legacy in routes:
             legacy += f"#{len(routes) + 1}"
@@ -258,12 +302,35 @@ def _routes(
                 transport=transport,
                 flow=flow,
                 allow_private_targets=allow_private_targets,
-                show_requests=False,  # the queue keeps outcomes, not requests
+                show_requests="failures",  # a failure's request is kept as a sample
                 sessions=sessions,
             )
         except ActionsError as error:
             raise ConfigError(f"{where}: {error.message}") from None
         matches = compile_subscription(subscription.subscription).matches
         route_id = f"{wanted.id}/{subscription.action}/{subscription.key}"
-        routes[legacy] = Route(route_id, matches, runner, names)
+        routes[legacy] = Route(route_id, matches, runner, names, entry.enabled)
     return routes
+
+
+def subscriptions_of(
+    destination: Destination,
+    mappings: Mapping[str, Mapping[str, Any]],
+    replaced: Mapping[str, str],
+) -> list[ActionSubscription]:
+    """The presets' subscriptions with ``mappings`` (see
+    :func:`presets_as_subscriptions`), and ``replaced`` (action slug -> FQL) as the
+    subscription of those actions: instead of their presets', or, for an action without a
+    preset, as a subscription of its own (key ``custom``)."""
+    found = presets_as_subscriptions(destination, {**{a: {} for a in replaced}, **mappings})
+    found = [
+        replace(sub, subscription=replaced[sub.action]) if sub.action in replaced else sub
+        for sub in found
+    ]
+    covered = {sub.action for sub in found}
+    found += [
+        ActionSubscription(action, fql, mappings.get(action, {}), action, "custom")
+        for action, fql in replaced.items()
+        if action not in covered
+    ]
+    return found

@@ -6,6 +6,15 @@ awaits for each Tracking API request.
 --config --no-workers`` the ingress alone; ``actions worker --config`` workers alone.
 Processes configured with the same file share the queue.
 
+With a control plane (``store``: the connections stored beside the queue), the routes are
+the file's destinations and the stored connections'. A watcher polls the store's revision
+every :data:`WATCH_SECONDS` and applies a change at once: new routing for the ingress and
+the workers, without a restart; queued items keep their routes (a route id names the
+connection, its action and preset), so nothing queued is lost or delivered twice. A change
+that cannot be applied (a stored connection the runtime cannot build) is logged and the
+routing stays as it was. ``stats`` (the delivery statistics) count the workers' outcomes;
+the watcher writes them out on each tick.
+
 The constructor, :meth:`Runtime.start` and :meth:`Runtime.close` are called from ordinary
 (synchronous) code and run their work on the loop; ``queue`` is a synchronous view of the
 same queue for the command line and tests.
@@ -13,32 +22,43 @@ same queue for the command line and tests.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from framework.authoring.definition import Destination
+from framework.core.errors import ActionsError
 from framework.engine.loop import engine_loop
 from framework.engine.operator import OperatorConfig
 from framework.engine.transport import Transport
 from framework.runtime.delivery.backends import open_async_queue
 from framework.runtime.delivery.blocking_queue import BlockingQueue
-from framework.runtime.delivery.config import RuntimeConfig
+from framework.runtime.delivery.config import DestinationConfig, RuntimeConfig
 from framework.runtime.delivery.intake import IntakeError, events_of, read_body, write_key
 from framework.runtime.delivery.logs import log, logger
 from framework.runtime.delivery.metrics import Gauge, RuntimeMetrics
 from framework.runtime.delivery.queue import Message, QueueUnavailable, State
-from framework.runtime.delivery.routes import Routing, Source
+from framework.runtime.delivery.routes import Attached, Routing, Source
 from framework.runtime.delivery.worker import WorkerPool
+
+if TYPE_CHECKING:
+    from framework.runtime.control.connections import Connection
+    from framework.runtime.control.opened import Control
+
+WATCH_SECONDS = 0.2  # how often the store's revision is read
 
 
 class Runtime:
     """Everything the ingress and the workers of one process share. ``operator`` is the
     operator's configuration (endpoints, private targets), built where the process starts;
-    ``transport`` replaces the network (tests)."""
+    ``transport`` replaces the network (tests); ``control`` is the control plane's store
+    and statistics (see the module), closed with the runtime. ``control_revision`` is the
+    store's revision the routing follows."""
 
     def __init__(
         self,
@@ -49,9 +69,18 @@ class Runtime:
         operator: OperatorConfig | None = None,
         transport: Transport | httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        control: Control | None = None,
     ) -> None:
         self.config = config
-        self.routing = Routing(config, destinations, operator=operator, transport=transport)
+        self.control = control
+        self._destinations = destinations
+        self._operator = operator
+        self._transport = transport
+        store = self._store = control.store if control is not None else None
+        stats = self._stats = control.stats if control is not None else None
+        self._watcher: asyncio.Task[None] | None = None
+        self.control_revision = store.revision() if store is not None else 0
+        self.routing = self._routing(store.list() if store is not None else ())
         self._loop = engine_loop()
         self.async_queue = self._loop.run(open_async_queue(config.queue_url))
         self.queue = BlockingQueue(self.async_queue, self._loop)
@@ -68,25 +97,60 @@ class Runtime:
         ]
         self._clock = clock
         self.pool = (
-            WorkerPool(self.async_queue, self.routing, config.delivery, self.metrics, clock=clock)
+            WorkerPool(
+                self.async_queue,
+                self.routing,
+                config.delivery,
+                self.metrics,
+                clock=clock,
+                stats=stats,
+            )
             if workers
             else None
         )
 
+    def _routing(self, connections: Iterable[Connection]) -> Routing:
+        """The file's routes and those of the stored connections (not the file's own,
+        which the store holds as read-only copies)."""
+        attached = [
+            Attached(
+                connection.source,
+                DestinationConfig(
+                    connection.name,
+                    connection.destination,
+                    dict(connection.settings),
+                    {action: dict(mapping) for action, mapping in connection.mappings.items()},
+                ),
+                connection.enabled,
+                dict(connection.subscriptions),
+            )
+            for connection in connections
+            if not connection.readonly
+        ]
+        return Routing(
+            self.config,
+            self._destinations,
+            operator=self._operator,
+            transport=self._transport,
+            attached=attached,
+        )
+
     def _flow_gauges(self) -> list[Gauge]:
-        flows = self.routing.flows
+        def flows() -> dict[str, Any]:
+            return self.routing.flows
+
         return [
             Gauge(
                 "actions_destination_in_flight",
                 "Requests under way, by destination (source/id).",
                 "destination",
-                lambda: {name: float(flow.in_flight) for name, flow in flows.items()},
+                lambda: {name: float(flow.in_flight) for name, flow in flows().items()},
             ),
             Gauge(
                 "actions_destination_requests_started",
                 "Requests started since the process started, by destination.",
                 "destination",
-                lambda: {name: float(flow.started) for name, flow in flows.items()},
+                lambda: {name: float(flow.started) for name, flow in flows().items()},
             ),
             Gauge(
                 "actions_destination_rate_limit",
@@ -94,7 +158,7 @@ class Runtime:
                 "destination",
                 lambda: {
                     name: flow.limits.rate
-                    for name, flow in flows.items()
+                    for name, flow in flows().items()
                     if flow.limits.rate is not None
                 },
             ),
@@ -102,18 +166,55 @@ class Runtime:
                 "actions_destination_throttled_seconds",
                 "Seconds the destination paused sending at its own request (429, 503).",
                 "destination",
-                lambda: {name: flow.throttled_seconds for name, flow in flows.items()},
+                lambda: {name: flow.throttled_seconds for name, flow in flows().items()},
             ),
         ]
 
     def start(self) -> None:
-        """Start the workers, if this process runs them."""
-        if self.pool is not None:
-            self._loop.run(self._start_pool())
+        """Start the workers, if this process runs them, and the control plane's
+        watcher, if it has one."""
+        self._loop.run(self._start())
 
-    async def _start_pool(self) -> None:
+    async def _start(self) -> None:
         if self.pool is not None:
             self.pool.start()
+        if self.control is not None:
+            self._watcher = asyncio.create_task(self._watch(), name="control-watcher")
+
+    async def _watch(self) -> None:
+        """Apply the store's changes and write the statistics out, every tick."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                await self._follow_store()
+                if self._stats is not None:
+                    await asyncio.to_thread(self._stats.flush)
+            except Exception as error:  # a store or a disk failing: try again next tick
+                said = {"error": error.message} if isinstance(error, ActionsError) else {}
+                log(logging.ERROR, "control plane unavailable", type=type(error).__name__, **said)
+
+    async def _follow_store(self) -> None:
+        """Swap in the routing of the store's connections when its revision changed."""
+        store = self._store
+        if store is None:
+            return
+        revision = await asyncio.to_thread(store.revision)
+        if revision == self.control_revision:
+            return
+        connections = await asyncio.to_thread(store.list)
+        try:
+            routing = self._routing(connections)
+        except ActionsError as error:  # checked when saved: only a bug or a lost key
+            log(logging.ERROR, "connections not applied", revision=revision, error=error.message)
+            self.control_revision = revision
+            return
+        retired, self.routing = self.routing, routing
+        if self.pool is not None:
+            self.pool.use(routing)
+        else:
+            await retired.aclose()
+        self.control_revision = revision
+        log(logging.INFO, "connections applied", revision=revision)
 
     async def accept(
         self, call: str, raw: bytes, *, encoding: str | None, authorization: str | None
@@ -197,8 +298,14 @@ class Runtime:
     async def aclose(self) -> None:
         """:meth:`close`, on the engine's loop."""
         try:
+            if self._watcher is not None:
+                self._watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._watcher
             if self.pool is not None:
                 await self.pool.stop()
         finally:
+            if self.control is not None:
+                await asyncio.to_thread(self.control.close)
             await self.routing.aclose()
             await self.async_queue.close()

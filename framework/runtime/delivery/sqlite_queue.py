@@ -123,7 +123,7 @@ class SqliteQueue:
                 if mode == "read":
                     return [step.run(self._db) for step in steps]
                 db = self._db if mode == "durable" else self._worker_db
-                with _transaction(db):
+                with immediate_transaction(db):
                     return [step.run(db) for step in steps]
         except sqlite3.ProgrammingError:  # a bug (or the queue closed), not the store
             raise
@@ -327,6 +327,7 @@ def _where(which: DeadLetterFilter) -> tuple[str, tuple[Any, ...]]:
         ("failed_at >= ?", which.since),
         ("failed_at < ?", which.until),
         ("code = ?", which.code),
+        ("instr(route, ?) = 1", which.route_prefix),  # the route starts with it
     ):
         if value is not None:
             clauses.append(clause)
@@ -335,7 +336,7 @@ def _where(which: DeadLetterFilter) -> tuple[str, tuple[Any, ...]]:
 
 
 @contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+def immediate_transaction(db: sqlite3.Connection) -> Iterator[None]:
     """``BEGIN IMMEDIATE`` (take the write lock at once) ... ``COMMIT``; ``ROLLBACK`` when
     the body or the commit failed (unless SQLite rolled back already)."""
     db.execute("BEGIN IMMEDIATE")

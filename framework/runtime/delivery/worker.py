@@ -12,6 +12,12 @@ delivered; a failed request gives each of its items its own retry or dead letter
 pump records every finished outcome at once; while it waits for the queue, more outcomes
 pile up, so batches grow with load.
 
+The routing can be replaced while the pool runs (:meth:`WorkerPool.use`: the control plane
+changed a connection): items claimed from then on go through the new routes, deliveries
+under way finish through the old ones, and an old routing's connection pools are closed
+once none of its deliveries is left. Each outcome is also counted, and each failure kept as
+a sample, in the delivery statistics, when the pool has them (``stats``).
+
 Stopping (:meth:`WorkerPool.stop`) claims nothing more, lets the deliveries under way
 finish for at most ``shutdown_grace`` seconds, records them, and releases the items whose
 delivery was cut short, so that another worker takes them at once.
@@ -25,6 +31,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from framework.engine.results import ErrorInfo, Result
 from framework.runtime.delivery.config import DeliveryOptions
@@ -41,6 +48,9 @@ from framework.runtime.delivery.queue import (
     WorkItem,
 )
 from framework.runtime.delivery.routes import Route, Routing
+
+if TYPE_CHECKING:
+    from framework.runtime.control.stats import DeliveryStats
 
 CLAIM_BATCH = 64  # items claimed per queue call
 POLL_SECONDS = 0.05  # how often an idle pump looks for due items
@@ -61,9 +71,13 @@ class WorkerPool:
         *,
         clock: Callable[[], float] = time.time,
         poll: float = POLL_SECONDS,
+        stats: DeliveryStats | None = None,
     ) -> None:
         self._queue = queue
         self._routing = routing
+        self._generation = 0  # of the routing: bumped by each use()
+        self._retired: list[tuple[int, Routing]] = []
+        self._stats = stats
         self._options = options
         self._metrics = metrics
         self._clock = clock
@@ -72,6 +86,7 @@ class WorkerPool:
         # without the pool draining between claims.
         self._claim_threshold = min(CLAIM_BATCH, max(1, options.concurrency // 4))
         self._deliveries: dict[asyncio.Task[list[Outcome]], list[WorkItem]] = {}
+        self._generations: dict[asyncio.Task[list[Outcome]], int] = {}
         self._finished: list[Outcome] = []
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -90,6 +105,22 @@ class WorkerPool:
         """New items were queued (by the ingress in this process): look now."""
         self._wakeup.set()
 
+    def use(self, routing: Routing) -> None:
+        """Deliver the items claimed from now on through ``routing``; the one it replaces
+        is closed once its deliveries under way are done."""
+        self._retired.append((self._generation, self._routing))
+        self._routing = routing
+        self._generation += 1
+        self._wakeup.set()
+
+    async def _close_retired(self) -> None:
+        """Close the replaced routings none of whose deliveries is under way."""
+        oldest = min(self._generations.values(), default=self._generation)
+        done = [routing for generation, routing in self._retired if generation < oldest]
+        self._retired = [(g, routing) for g, routing in self._retired if g >= oldest]
+        for routing in done:
+            await routing.aclose()
+
     async def stop(self) -> None:
         """Claim nothing more; let deliveries under way finish within ``shutdown_grace``;
         record them; release the rest at once."""
@@ -105,12 +136,14 @@ class WorkerPool:
                 cut_short += self._deliveries.pop(task)
             await asyncio.gather(*pending, return_exceptions=True)
         finished, self._finished = self._finished, []
+        self._generations.clear()
         try:
             await self._record(finished)
             if cut_short:
                 await self._queue.release(cut_short, self._clock())
         except Exception as error:  # their leases end: another worker takes them then
             self._log_queue_failure(error)
+        await self._close_retired()
         log(logging.INFO, "workers stopped", released=len(cut_short), finished=len(finished))
 
     async def _pump_loop(self) -> None:
@@ -118,6 +151,8 @@ class WorkerPool:
         while not self._stopping:
             self._wakeup.clear()
             finished, self._finished = self._finished, []
+            if self._retired:
+                await self._close_retired()
             try:  # on failure, unrecorded items are claimed again when their leases end
                 await self._record(finished)
                 claimed = await self._claim()
@@ -149,6 +184,9 @@ class WorkerPool:
             else:
                 given_up.append(dead)
         given_up += self._start(due)
+        if self._stats is not None:
+            for gone in given_up:
+                _count(self._stats, gone, None, now)
         await self._record(given_up)
         return len(claimed)
 
@@ -198,9 +236,11 @@ class WorkerPool:
     def _launch(self, route: Route, items: list[WorkItem], *, batched: bool) -> None:
         task = asyncio.create_task(self._deliver(route, items, batched=batched))
         self._deliveries[task] = items
+        self._generations[task] = self._generation
         task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[list[Outcome]]) -> None:
+        self._generations.pop(task, None)
         if self._deliveries.pop(task, None) is None or task.cancelled():
             return  # cut short at stop: released, not recorded
         self._finished += task.result()
@@ -277,7 +317,37 @@ class WorkerPool:
         except Exception as error:  # a bug here must not stop the pool; retried
             results.update((item, _unexpected(item, error)) for item in read)
         now = self._clock()
-        return [outcome(item, results[item], self._options, now) for item in items]
+        outcomes = [outcome(item, results[item], self._options, now) for item in items]
+        if self._stats is not None:
+            for done in outcomes:
+                _count(self._stats, done, results[done.item], now)
+        return outcomes
+
+
+def _count(stats: DeliveryStats, done: Outcome, result: Result | None, now: float) -> None:
+    """Count an outcome in the delivery statistics of its connection (the destination id
+    its route starts with), and keep a failure as a sample: its event, its request and the
+    destination's answer (both already redacted by the runner; no request for an item
+    given up before any attempt)."""
+    item = done.item
+    connection = item.route.split("/", 1)[0]
+    if isinstance(done, Skipped):
+        return
+    if isinstance(done, Delivered):
+        stats.record(connection, "delivered", now)
+        return
+    stats.record(connection, "retrying" if isinstance(done, Retry) else "dead_lettered", now)
+    answer = {"code": done.code, "message": done.message}
+    request = result.request if result is not None else None
+    stats.record_failure(
+        connection,
+        done.code,
+        message=done.message,
+        at=now,
+        event=item.event,
+        request=request,
+        response=answer,
+    )
 
 
 def _unexpected(item: WorkItem, error: Exception) -> Result:

@@ -16,12 +16,17 @@ from typing import Any
 
 from framework.authoring.definition import Destination
 from framework.authoring.oauth import connection_id
+from framework.authoring.settings import partial_settings, secret_values
+from framework.authoring.validation import FieldsValidator
 from framework.core.errors import ActionsError
+from framework.core.redaction import Redactor
 from framework.engine.choices import list_choices
 from framework.engine.oauth.connect import UNKNOWN_FLOW, ConnectError, ConnectFlows, FlowStatus
 from framework.engine.operator import OperatorConfig
-from framework.runtime.server.catalog import details, summary
+from framework.languages.mapping import compile_mapping
+from framework.runtime.server.catalog import default_mapping, details, summary
 from framework.runtime.server.checks import mapping_check, open_runner, settings_check
+from framework.runtime.server.control_api import ControlApi
 from framework.runtime.server.errors import ApiError, bad_request, not_found
 from framework.runtime.server.tester import dry_run
 
@@ -34,11 +39,13 @@ class SettingsApi:
     replace destinations' base URLs, as ``--endpoint`` does for the command line, the
     time-out, private targets). The schemas come from the ``schemas`` folder (committed by
     ``actions schemas``) or, when it is ``None``, are generated from the destinations'
-    definitions (the same documents, so an installed package needs no folder)."""
+    definitions (the same documents, so an installed package needs no folder). ``control``
+    serves the control plane's connections (``serve --config``)."""
 
     destinations: Mapping[str, Destination]
     schemas: Path | None = None
     operator: OperatorConfig = field(default_factory=OperatorConfig)
+    control: ControlApi = field(default_factory=ControlApi)
     flows: ConnectFlows = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +77,49 @@ class SettingsApi:
             raise bad_request("mapping: is required")
         problems = mapping_check(action, destination.actions[action], body["mapping"])
         return {"ok": not problems, "problems": problems}
+
+    def resolve(self, slug: str, body: Body) -> dict[str, Any]:
+        """``POST .../resolve`` ``{"action", "mapping", "event", "settings"?}`` ->
+        ``{"fields": {name: {"value", "problem"}}}``: each field of the action, its
+        ``mapping`` merged over its default (as the page shows it), resolved from
+        ``event`` and validated as the runner validates it (for the mapping editor).
+        Values are redacted of the secrets of ``settings``."""
+        destination = self._destination(slug)
+        action_slug = body.get("action")
+        if not isinstance(action_slug, str) or action_slug not in destination.actions:
+            raise not_found(f"{slug} has no action {action_slug!r}")
+        action = destination.actions[action_slug]
+        mapping = body.get("mapping", {})
+        problems = mapping_check(action_slug, action, mapping)
+        if problems:
+            raise ApiError(422, "INVALID_MAPPING", "invalid mapping", problems)
+        event = body.get("event")
+        if not isinstance(event, dict):
+            raise ApiError(422, "INVALID_EVENT", "event: an event must be a JSON object")
+        redactor = Redactor(_secrets_of(destination, body.get("settings")))
+        merged = {**default_mapping(destination, action_slug), **mapping}
+        resolved: dict[str, Any] = {}
+        failed: dict[str, str] = {}
+        for name, field_mapping in merged.items():
+            try:
+                value = compile_mapping({name: field_mapping})(event)
+            except ActionsError as error:
+                failed[name] = error.message
+                continue
+            if isinstance(value, dict) and name in value:
+                resolved[name] = value[name]
+        validator = FieldsValidator(action.fields, strict=False, defaults=False)
+        for location, reason in validator.validate(resolved)[1]:
+            failed.setdefault(location.split(".", maxsplit=1)[0], f"{location}: {reason}")
+        return {
+            "fields": {
+                name: {
+                    "value": redactor.value(resolved.get(name)),
+                    "problem": None if name not in failed else redactor.text(failed[name]),
+                }
+                for name in action.fields
+            }
+        }
 
     def test_connection(self, slug: str, body: Body) -> dict[str, Any]:
         """``POST .../test-connection`` ``{"settings"}`` -> ``{"ok", "message", "code",
@@ -152,6 +202,14 @@ class SettingsApi:
         if destination is None:
             raise not_found(f"unknown destination {slug!r}")
         return destination
+
+
+def _secrets_of(destination: Destination, settings: object) -> list[str]:
+    """The secret values among ``settings`` (those that are valid)."""
+    try:
+        return secret_values(partial_settings(destination, settings)[0])
+    except ActionsError:  # not an object
+        return []
 
 
 def _object(body: Body, key: str) -> dict[str, Any]:

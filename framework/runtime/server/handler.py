@@ -22,6 +22,13 @@ connection test), so they run in a pool of threads of their own, never on the lo
 its default executor (which the engine's name resolution uses). The ingress is awaited on
 the loop.
 
+With an admin token (:class:`SettingsServer`'s ``admin_token``; ``actions serve`` requires
+one on a non-loopback address), every ``/api/`` request must carry it, as
+``Authorization: Bearer <token>`` or the cookie ``actions_admin=<token>`` (compared in
+constant time), else 401 ``ADMIN_TOKEN_REQUIRED``; ``POST /api/session`` ``{"token"}`` sets
+that cookie (``HttpOnly; SameSite=Strict; Path=/``) when the token is right, and is a 401
+otherwise. The page itself, the ingress (its write keys) and ``/metrics`` are unchanged.
+
 Connecting a destination with OAuth 2.0, the provider sends the browser back to this
 server's own URL, ``/oauth/callback`` (:attr:`SettingsServer.redirect_uri`): a loopback
 redirect (RFC 8252), on 127.0.0.1 when the server listens on every address.
@@ -30,13 +37,14 @@ redirect (RFC 8252), on 127.0.0.1 when the server listens on every address.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import ipaddress
 import logging
 import traceback
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import web
 
@@ -47,7 +55,13 @@ from framework.runtime.server.api import SettingsApi
 from framework.runtime.server.callback import CALLBACK_PATH
 from framework.runtime.server.errors import ApiError, bad_request, not_found
 from framework.runtime.server.ingress import CALL_PATHS, Ingress, refusal
-from framework.runtime.server.routes import Response, Router, error_response
+from framework.runtime.server.routes import (
+    SESSION_PATH,
+    Response,
+    Router,
+    error_response,
+    json_response,
+)
 from framework.runtime.web import WebServer
 
 logger = logging.getLogger("framework.runtime.server")
@@ -63,6 +77,8 @@ _HEADERS = {
     "form-action 'none'",
 }
 _EVERY_ADDRESS = ("", "0.0.0.0", "::")  # a browser reaches these as 127.0.0.1
+ADMIN_COOKIE = "actions_admin"
+_BODIES = ("POST", "PUT")  # the methods whose requests carry a JSON body
 
 
 def is_loopback(host: str) -> bool:
@@ -78,7 +94,8 @@ def is_loopback(host: str) -> bool:
 
 class SettingsServer:
     """Serves the settings page and its API (and ``ingress``, when given) on the engine
-    loop once :meth:`start` ran; ``url`` is where (port 0 picks a free one)."""
+    loop once :meth:`start` ran; ``url`` is where (port 0 picks a free one). With
+    ``admin_token``, every ``/api/`` request needs it (see the module)."""
 
     def __init__(
         self,
@@ -89,7 +106,9 @@ class SettingsServer:
         max_body: int = MAX_BODY,
         ingress: Ingress | None = None,
         ui: bool = True,
+        admin_token: str | None = None,
     ) -> None:
+        self._admin_token = None if admin_token is None else admin_token.encode()
         self._router = Router(api, ingress=ingress, ui=ui, redirect_uri=lambda: self.redirect_uri)
         self._host = host
         self._max_body = max_body
@@ -138,20 +157,25 @@ class SettingsServer:
     async def _respond(self, request: web.BaseRequest, path: str) -> Response:
         self._check_host(request.headers.get("Host"))
         allowed = self._router.allowed(path)
+        if path.startswith("/api/") and path != SESSION_PATH:
+            self._check_admin(request)
         if allowed is None:
             raise not_found(f"no such page or endpoint: {path}")
-        if allowed != request.method:
-            error = ApiError(405, "METHOD_NOT_ALLOWED", f"{path} answers {allowed} only")
-            return self._refusal(path, error, {"Allow": allowed})
+        if request.method not in allowed:
+            methods = ", ".join(allowed)
+            error = ApiError(405, "METHOD_NOT_ALLOWED", f"{path} answers {methods} only")
+            return self._refusal(path, error, {"Allow": methods})
         ingress = self._router.ingress
         if ingress is not None and ingress.allowed(path) is not None:
             raw = await self._body(request, path) if request.method == "POST" else b""
             return await ingress.dispatch(path, request.headers, raw)
-        if request.method == "POST":
+        if request.method in _BODIES:
             _require_json(request.headers)
             raw = await self._body(request, path)
         else:
             raw = b""
+        if path == SESSION_PATH:
+            return self._session(_parse(raw))
         query = request.rel_url.query
         first = {name: query.getone(name) for name in query}  # a repeated one: its first value
         loop = asyncio.get_running_loop()
@@ -161,8 +185,40 @@ class SettingsServer:
 
     def _operate(self, method: str, path: str, raw: bytes, query: Mapping[str, str]) -> Response:
         """The API's answer (in a thread of the pool)."""
-        body = _parse(raw) if method == "POST" else {}
+        body = _parse(raw) if method in _BODIES else {}
         return self._router.dispatch(method, path, body, query)
+
+    def _check_admin(self, request: web.BaseRequest) -> None:
+        """401 unless the request carries the admin token (when there is one)."""
+        if self._admin_token is None:
+            return
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            given = unquote(request.cookies.get(ADMIN_COOKIE, ""))
+        if not self._is_token(given.strip()):
+            raise ApiError(
+                401,
+                "ADMIN_TOKEN_REQUIRED",
+                "this server needs its admin token: send Authorization: Bearer <token>, "
+                "or sign in on the page",
+            )
+
+    def _session(self, body: Mapping[str, Any]) -> Response:
+        """``POST /api/session``: the admin token's cookie, when the token is right."""
+        token = body.get("token")
+        if not isinstance(token, str):
+            raise bad_request("token: expected the admin token (a string)")
+        if self._admin_token is None:
+            return json_response(200, {"ok": True, "required": False})
+        if not self._is_token(token):
+            raise ApiError(401, "WRONG_ADMIN_TOKEN", "this is not the server's admin token")
+        cookie = f"{ADMIN_COOKIE}={quote(token, safe='')}; HttpOnly; SameSite=Strict; Path=/"
+        answer = json_response(200, {"ok": True, "required": True})
+        return Response(answer.status, answer.body, answer.content_type, {"Set-Cookie": cookie})
+
+    def _is_token(self, given: str) -> bool:
+        expected = self._admin_token
+        return expected is not None and hmac.compare_digest(given.encode(), expected)
 
     def _is_call(self, path: str) -> bool:
         """Whether ``path`` is one of the ingress's Tracking API calls."""

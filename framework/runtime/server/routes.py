@@ -12,11 +12,17 @@
     POST /api/destinations/<slug>/dry-run
     POST /api/destinations/<slug>/choices          a field's choices, from the destination's API
     POST /api/destinations/<slug>/connect          start connecting with OAuth 2.0
+    POST /api/destinations/<slug>/resolve          a mapping's fields resolved from an event
     GET  /api/connect/<flow>                       that connection's status, as the page polls it
     GET  /oauth/callback?state=&code=|error=       where the provider sends the browser back
 
+    POST /api/session                              {"token"}: the admin token's cookie
+    *    /api/connections...                       the control plane (see
+                                                   :mod:`framework.runtime.server.control_api`)
+
 and, with a delivery runtime (``actions serve --config``), the ingress of
 :mod:`framework.runtime.server.ingress`: ``POST /v1/<call>`` and ``GET /metrics``.
+``POST /api/session`` is the handler's (:mod:`framework.runtime.server.handler`).
 """
 
 from __future__ import annotations
@@ -30,12 +36,14 @@ from typing import TYPE_CHECKING, Any
 from framework.core.json_text import JsonTextError, dump_json, located
 from framework.runtime.server.api import Body, SettingsApi
 from framework.runtime.server.callback import CALLBACK_PATH, callback_html
+from framework.runtime.server.control_api import ControlApi
 from framework.runtime.server.errors import ApiError, not_found
 
 if TYPE_CHECKING:
     from framework.runtime.server.ingress import Ingress
 
 STATIC_DIR = Path(__file__).parent / "static"
+SESSION_PATH = "/api/session"
 _ASSET = re.compile(r"^[a-z0-9][a-z0-9-]*\.(html|js|css|json|svg)$")
 _CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -98,33 +106,38 @@ class Router:
             "validate-mapping": api.validate_mapping,
             "test-connection": api.test_connection,
             "dry-run": api.dry_run,
+            "resolve": api.resolve,
             "choices": api.choices,
             "connect": lambda slug, body: api.connect(slug, body, redirect_uri()),
         }
 
-    def allowed(self, path: str) -> str | None:
-        """The one method ``path`` answers to, or None for an unknown path."""
+    def allowed(self, path: str) -> tuple[str, ...] | None:
+        """The methods ``path`` answers to, or None for an unknown path."""
         if self.ingress is not None and (method := self.ingress.allowed(path)):
-            return method
+            return (method,)
         if not self._ui:
             return None
         parts = path.strip("/").split("/")
         if path == "/" or (len(parts) == 2 and parts[0] == "static"):
-            return "GET"
+            return ("GET",)
         if parts[:2] == ["api", "destinations"] and len(parts) in (2, 3):
-            return "GET"
+            return ("GET",)
         if parts[:2] == ["api", "destinations"] and len(parts) == 4:
-            return "POST" if parts[3] in self._operations else None
+            return ("POST",) if parts[3] in self._operations else None
         if (parts[:2] == ["api", "connect"] and len(parts) == 3) or path == CALLBACK_PATH:
-            return "GET"
-        return None
+            return ("GET",)
+        if path == SESSION_PATH:
+            return ("POST",)
+        return ControlApi.methods(parts)
 
     def dispatch(
         self, method: str, path: str, body: Body, query: Mapping[str, str] | None = None
     ) -> Response:
-        """The response to a request whose method is the one :meth:`allowed` names;
-        ``query``: its query parameters (the OAuth callback's are its only use)."""
+        """The response to a request whose method is one :meth:`allowed` names;
+        ``query``: its query parameters (the OAuth callback's, a deletion's version)."""
         parts = path.strip("/").split("/")
+        if parts[:2] == ["api", "connections"]:
+            return json_response(*self._api.control.dispatch(method, parts, body, query or {}))
         if path == "/":
             return self._asset("index.html")
         if path == CALLBACK_PATH:

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 
 from framework.core.errors import ActionsError
 from framework.core.json_text import JsonTextError
-from framework.tooling.cli import authoring, destinations, languages, runtime, sandbox, serve
+from framework.tooling.cli import (
+    authoring,
+    control,
+    destinations,
+    languages,
+    runtime,
+    sandbox,
+    serve,
+)
 from framework.tooling.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 
@@ -38,4 +46,5 @@ def _parser() -> argparse.ArgumentParser:
     serve.register(commands)
     sandbox.register(commands)
     runtime.register(commands)
+    control.register(commands)
     return parser

@@ -82,11 +82,15 @@ def open_runtime(
     workers: bool,
     concurrency: int | None = None,
     operator: OperatorConfig | None = None,
+    seed: bool = False,
 ) -> Runtime:
     """The runtime a configuration file describes, with the operator's configuration
     (endpoints for the destinations the file gives none, private targets; by default the
-    environment's, read here); logs become JSON lines on stderr."""
+    environment's, read here) and its control plane (the stored connections, applied live;
+    with ``seed``, the file's destinations are stored as read-only connections); logs
+    become JSON lines on stderr."""
     # The runtime (its queues, servers and the engine) loads with the commands that run it.
+    from framework.runtime.control.opened import open_control  # noqa: PLC0415
     from framework.runtime.delivery.config import load_config  # noqa: PLC0415
     from framework.runtime.delivery.logs import json_logging  # noqa: PLC0415
     from framework.runtime.delivery.runtime import Runtime  # noqa: PLC0415
@@ -98,7 +102,12 @@ def open_runtime(
         if concurrency < 1:
             raise UsageError("--concurrency must be at least 1")
         config = replace(config, delivery=replace(config.delivery, concurrency=concurrency))
-    runtime = Runtime(config, destinations, operator=operator, workers=workers)
+    control = open_control(config, config_path.parent, destinations, seed=seed)
+    try:
+        runtime = Runtime(config, destinations, operator=operator, workers=workers, control=control)
+    except BaseException:
+        control.close()
+        raise
     json_logging()
     return runtime
 

@@ -1,6 +1,13 @@
 """``actions serve``: the settings page on this machine (see :mod:`framework.runtime.server`), and
-with ``--config`` the ingress. SIGTERM or SIGINT stops it gracefully: no new requests, the
-ones under way answered, then the runtime closed; the exit status is 0.
+with ``--config`` the ingress and the control plane: connections stored beside the queue
+(the file's destinations seeded as read-only ones), edited on the page and applied live.
+SIGTERM or SIGINT stops it gracefully: no new requests, the ones under way answered, then
+the runtime closed; the exit status is 0.
+
+On an address that is not loopback, the page and its API need an admin token
+(``ACTIONS_ADMIN_TOKEN``, else the configuration's ``[control] admin_token``): without one
+``serve`` refuses to start (exit status 2); an ingress alone (``--no-ui``) needs none. A
+configured token is asked for on any address.
 
 A destination that connects with OAuth 2.0 needs the operator's client
 (``ACTIONS_OAUTH_CLIENT_ID_<SLUG>`` and ``ACTIONS_OAUTH_CLIENT_SECRET_<SLUG>``,
@@ -13,6 +20,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,15 +32,17 @@ from framework.tooling.cli.common import (
     UsageError,
     operator_config,
 )
-from framework.tooling.cli.runtime import open_runtime
 
 if TYPE_CHECKING:
     from framework.authoring.definition import Destination
     from framework.engine.operator import OperatorConfig
+    from framework.runtime.delivery.config import RuntimeConfig
     from framework.runtime.delivery.runtime import Runtime
     from framework.runtime.server import SettingsServer
+    from framework.runtime.server.control_api import ControlApi
 
 DEFAULT_PORT = 8321
+ADMIN_TOKEN_VARIABLE = "ACTIONS_ADMIN_TOKEN"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -83,9 +93,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _serve(args: argparse.Namespace) -> int:
     # The servers and the runtime load with the command that serves, not with the parser.
+    from framework.runtime.delivery.config import load_config  # noqa: PLC0415
     from framework.runtime.server import SettingsApi, SettingsServer  # noqa: PLC0415
+    from framework.runtime.server.control_api import ControlApi  # noqa: PLC0415
     from framework.runtime.server.ingress import Ingress  # noqa: PLC0415
     from framework.runtime.web import StopSignals  # noqa: PLC0415
+    from framework.tooling.cli.runtime import open_runtime  # noqa: PLC0415
     from framework.tooling.schema_files import stale_schemas  # noqa: PLC0415
 
     registry = discover()
@@ -95,26 +108,75 @@ def _serve(args: argparse.Namespace) -> int:
         for line in stale_schemas(args.schemas, registry.destinations.values()):
             print(f"warning: {line} (run `actions schemas`)", file=sys.stderr)
     operator = operator_from(args.endpoint, registry.destinations, timeout=args.timeout)
-    api = SettingsApi(registry.destinations, args.schemas, operator)
     if (args.no_workers or args.no_ui) and not args.config:
         raise UsageError("--no-workers and --no-ui need --config")
+    config = load_config(args.config) if args.config else None
+    token = admin_token(args.host, config, needed=not args.no_ui)
     runtime = None
-    if args.config:
+    if args.config is not None:
         runtime = open_runtime(
-            args.config, registry.destinations, workers=not args.no_workers, operator=operator
+            args.config,
+            registry.destinations,
+            workers=not args.no_workers,
+            operator=operator,
+            seed=True,
         )
-    server = SettingsServer(
-        args.host, args.port, api, ingress=Ingress(runtime) if runtime else None, ui=not args.no_ui
-    )
     try:
-        with StopSignals() as signals:  # a signal while starting up stops it too
-            _run(args, server, runtime, operator)
-            signals.wait()
-    finally:  # outside the block: a second signal interrupts the shutdown
-        server.stop()  # no new requests; those under way are answered
+        control = (
+            _control_api(runtime, registry.destinations, operator) if runtime else ControlApi()
+        )
+        api = SettingsApi(registry.destinations, args.schemas, operator, control)
+        server = SettingsServer(
+            args.host,
+            args.port,
+            api,
+            ingress=Ingress(runtime) if runtime else None,
+            ui=not args.no_ui,
+            admin_token=token,
+        )
+        try:
+            with StopSignals() as signals:  # a signal while starting up stops it too
+                _run(args, server, runtime, operator)
+                signals.wait()
+        finally:  # outside the block: a second signal interrupts the shutdown
+            server.stop()  # no new requests; those under way are answered
+    finally:
         if runtime is not None:
             runtime.close()  # deliveries in flight finish; unfinished leases are released
     return EXIT_OK
+
+
+def admin_token(host: str, config: RuntimeConfig | None, *, needed: bool) -> str | None:
+    """The admin token (``ACTIONS_ADMIN_TOKEN``, else the configuration's); a usage error
+    when the page is ``needed`` on a non-loopback ``host`` and there is none."""
+    from framework.runtime.server import is_loopback  # noqa: PLC0415 (see _serve)
+
+    token = os.environ.get(ADMIN_TOKEN_VARIABLE) or (config and config.control.admin_token)
+    if not token and needed and not is_loopback(host):
+        raise UsageError(
+            f"{host} is not a loopback address: the page and its API need an admin token; "
+            f'set {ADMIN_TOKEN_VARIABLE}, or admin_token = "env:NAME" under [control] in '
+            "the configuration file"
+        )
+    return token or None
+
+
+def _control_api(
+    runtime: Runtime, destinations: Mapping[str, Destination], operator: OperatorConfig
+) -> ControlApi:
+    """The control plane's routes over the runtime's store, statistics and queue."""
+    from framework.runtime.control.delivery_view import delivery_view, replay  # noqa: PLC0415
+    from framework.runtime.control.service import ControlPlane  # noqa: PLC0415
+    from framework.runtime.server.control_api import ControlApi  # noqa: PLC0415
+
+    control = runtime.control
+    assert control is not None  # open_runtime opens it
+    plane = ControlPlane(control.store, destinations, runtime.config, operator)
+    return ControlApi(
+        plane,
+        delivery=lambda name: delivery_view(control.stats, runtime.queue, name, time.time()),
+        replay=lambda name, code: replay(runtime.queue, name, code, time.time()),
+    )
 
 
 def _run(
@@ -153,6 +215,9 @@ def _run(
     if runtime is not None:
         runtime.start()
         print(f"Tracking API on {server.url}v1/, metrics on {server.url}metrics", flush=True)
+        key_file = runtime.control.key_file if runtime.control else None
+        if key_file is not None:
+            print(f"Stored secrets are sealed with the key in {key_file}", flush=True)
 
 
 def operator_from(

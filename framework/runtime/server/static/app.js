@@ -4,11 +4,16 @@
 // has an "Enable" box: only when it is ticked is its mapping sent, which turns it on, as
 // `actions send --mapping` does. Every check is the server's, which runs the framework's
 // own validation. Fields with dynamic choices ask the server for them (form.js); a
-// destination that connects with OAuth 2.0 has Connect controls (connect.js).
+// destination that connects with OAuth 2.0 has Connect controls (connect.js). With a
+// runtime (`actions serve --config`), the same forms edit the stored connections
+// (connections.js) and show their delivery (delivery.js). A server with an admin token
+// answers 401 until the token is given: the page asks for it once, then retries.
 
 import { connectControls } from "./connect.js";
+import { connectionsView } from "./connections.js";
 import { debounce, h } from "./dom.js";
 import { renderForm } from "./form.js";
+import { mountMappingEditor } from "./mapping-editor.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,26 +22,64 @@ const page = {
   details: null,
   form: null,
   connect: null, // the Connect controls, for a destination that connects with OAuth 2.0
-  mappings: new Map(), // action slug -> {area, problems, generation, enable (box or null)}
+  mappings: new Map(), // action slug -> {editor, problems, generation, enable (box or null)}
   generation: 0, // bumped on each settings check, so a late answer never overwrites a newer
 };
 
-async function call(path, body) {
-  const options =
-    body === undefined
-      ? {}
-      : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+/** The JSON API: GET without a body, POST with one, or `method`; {status, data}. */
+async function call(path, body, method) {
+  const options = { method: method ?? (body === undefined ? "GET" : "POST") };
+  if (body !== undefined) {
+    options.headers = { "Content-Type": "application/json" };
+    options.body = JSON.stringify(body);
+  }
   let response;
   try {
     response = await fetch(path, options);
   } catch (error) {
     return { status: 0, data: { error: { code: "UNREACHABLE", message: `the settings server did not answer (${error.message})` } } };
   }
+  if (response.status === 401 && path.startsWith("/api/") && path !== SESSION) {
+    await signIn();
+    return call(path, body, method);
+  }
   try {
     return { status: response.status, data: await response.json() };
   } catch {
     return { status: response.status, data: { error: { code: "BAD_RESPONSE", message: `HTTP ${response.status}` } } };
   }
+}
+
+// The admin token ----------------------------------------------------------------------
+
+const SESSION = "/api/session";
+let signingIn = null; // the one sign-in under way: every refused call waits for it
+
+/** Resolves once the server took the admin token typed in the header's prompt (it sets a cookie). */
+function signIn() {
+  signingIn ??= new Promise((resolve) => {
+    const form = $("token-form");
+    const input = $("admin-token");
+    form.hidden = false;
+    input.focus();
+    const submit = async (event) => {
+      event.preventDefault();
+      say($("token-status"), "pending", "Signing in…");
+      const { status, data } = await call(SESSION, { token: input.value });
+      if (status < 200 || status >= 300) {
+        say($("token-status"), "fail", status === 401 ? "Wrong token." : `${data.error?.code}: ${data.error?.message}`);
+        return;
+      }
+      input.value = "";
+      say($("token-status"), "", "");
+      form.hidden = true;
+      form.removeEventListener("submit", submit);
+      signingIn = null;
+      resolve();
+    };
+    form.addEventListener("submit", submit);
+  });
+  return signingIn;
 }
 
 function say(element, kind, ...text) {
@@ -57,7 +100,7 @@ async function start() {
   picker.addEventListener("change", () => open(picker.value));
   const wanted = decodeURIComponent(location.hash.slice(1));
   const known = data.destinations.some((destination) => destination.slug === wanted);
-  if (data.destinations.length > 0) open(known ? wanted : data.destinations[0].slug);
+  if (data.destinations.length > 0) await open(known ? wanted : data.destinations[0].slug);
   else say($("page-error"), "fail", "No destination is registered (see `actions list`).");
   loadSamples();
 }
@@ -168,23 +211,30 @@ async function loadSettings(event) {
 
 // Mappings -----------------------------------------------------------------------------
 
+/** Each action's mapping editor (mapping-editor.js), whose values resolve from the tester's event. */
 function renderMappings(actions) {
   page.mappings.clear();
   const container = $("mappings");
   container.replaceChildren();
   for (const action of actions) {
     const id = `mapping-${action.slug}`;
-    const area = h("textarea", { id, rows: 12, spellcheck: "false", "aria-describedby": `${id}-problems` });
+    const holder = h("div", { class: "mapping-holder" });
     const problems = h("ul", { class: "problems", id: `${id}-problems`, role: "alert" });
-    const reset = h("button", { type: "button", class: "link" }, "Reset to default");
+    const reset = h("button", { type: "button", class: "link" }, "Reset every field to its default");
     const enable = action.on_by_default ? null : h("input", { type: "checkbox", id: `${id}-enabled` });
-    const when = describeWhen(action);
-    const entry = { area, problems, generation: 0, enable };
-    area.value = JSON.stringify(action.mapping, null, 2);
+    const entry = { editor: null, problems, generation: 0, enable };
     const check = debounce(() => checkMapping(action.slug, entry));
-    area.addEventListener("input", check);
+    entry.editor = mountMappingEditor(holder, {
+      action,
+      sample: () => JSON.parse($("event").value),
+      resolve: async (mapping, event) => {
+        const body = { action: action.slug, mapping, event, settings: page.form.value() };
+        return (await call(endpoint("resolve"), body)).data;
+      },
+      onChange: check,
+    });
     reset.addEventListener("click", () => {
-      area.value = JSON.stringify(action.mapping, null, 2);
+      entry.editor.setMapping({});
       checkMapping(action.slug, entry);
     });
     page.mappings.set(action.slug, entry);
@@ -193,10 +243,9 @@ function renderMappings(actions) {
         "section",
         { class: "action", "aria-labelledby": `${id}-title` },
         h("h3", { id: `${id}-title` }, action.title),
-        h("p", { class: "help" }, action.description, " ", when),
+        h("p", { class: "help" }, action.description, " ", describeWhen(action)),
         enable && h("p", { class: "enable" }, enable, " ", h("label", { for: enable.id }, `Enable ${action.title}`)),
-        h("label", { for: id }, `${action.title} mapping (JSON)`),
-        area,
+        holder,
         problems,
         reset,
       ),
@@ -213,17 +262,46 @@ function describeWhen(action) {
 /** Whether the action runs in a dry run: on by default, or its "Enable" box ticked. */
 const runs = (entry) => entry.enable === null || entry.enable.checked;
 
-function parseMapping(entry) {
-  try {
-    return { mapping: JSON.parse(entry.area.value) };
-  } catch (error) {
-    return { error: `not valid JSON: ${error.message}` };
-  }
-}
+/** The mapping's overrides of the action's default: {mapping} or {error}. */
+const parseMapping = (entry) => entry.editor.value();
 
 function showMappingProblems(entry, lines) {
   entry.problems.replaceChildren(...lines.map((line) => h("li", {}, line)));
-  entry.area.toggleAttribute("aria-invalid", lines.length > 0);
+}
+
+/** Problems of a 422 INVALID_MAPPING answer, each under its action's mapping. */
+function showActionProblems(problems) {
+  for (const [slug, entry] of page.mappings) {
+    const mine = problems.filter((p) => p.action === slug);
+    showMappingProblems(entry, mine.map((p) => `${p.location || "/"}: ${p.message}`));
+  }
+}
+
+/**
+ * The mappings a connection stores: per action, the fields that differ from its default
+ * mapping; an off-by-default action's only when its box is ticked (naming it enables it).
+ * {mappings}, or {error} when a mapping cannot be read (shown under it).
+ */
+function changedMappings() {
+  const mappings = {};
+  for (const [slug, entry] of page.mappings) {
+    const { mapping, error } = parseMapping(entry);
+    if (error) {
+      showMappingProblems(entry, [error]);
+      return { error: `Fix the mapping of ${slug} first.` };
+    }
+    if (entry.enable ? entry.enable.checked : Object.keys(mapping).length > 0) mappings[slug] = mapping;
+  }
+  return { mappings };
+}
+
+/** Shows a connection's mappings (each over its action's default); an action named is enabled. */
+function setMappings(mappings) {
+  for (const [slug, entry] of page.mappings) {
+    entry.editor.setMapping(mappings[slug] ?? {});
+    if (entry.enable) entry.enable.checked = slug in mappings;
+    checkMapping(slug, entry);
+  }
 }
 
 async function checkMapping(slug, entry) {
@@ -246,7 +324,9 @@ async function loadSamples() {
   const picker = $("sample");
   data.samples.forEach((sample, index) => picker.append(h("option", { value: index }, sample.name)));
   picker.addEventListener("change", () => {
-    if (picker.value !== "") $("event").value = JSON.stringify(data.samples[Number(picker.value)].event, null, 2);
+    if (picker.value === "") return;
+    $("event").value = JSON.stringify(data.samples[Number(picker.value)].event, null, 2);
+    refreshMappings();
   });
 }
 
@@ -275,10 +355,7 @@ async function runEvent() {
   if (settingsRefused(data)) {
     say(results, "fail", "The settings are invalid: fix them first.");
   } else if (data.error?.code === "INVALID_MAPPING") {
-    for (const [slug, entry] of page.mappings) {
-      const mine = data.error.problems.filter((p) => p.action === slug);
-      showMappingProblems(entry, mine.map((p) => `${p.location || "/"}: ${p.message}`));
-    }
+    showActionProblems(data.error.problems);
     say(results, "fail", "A mapping is invalid: see its problems above.");
   } else if (data.error) {
     say(results, "fail", `${data.error.code}: ${data.error.message}`);
@@ -334,6 +411,33 @@ function figure(caption, text) {
   return h("figure", {}, h("figcaption", {}, caption), h("pre", {}, text ?? ""));
 }
 
+// Connections --------------------------------------------------------------------------
+
+/** What connections.js needs of the forms above: a destination's, filled and read. */
+const editor = {
+  slug: () => page.slug,
+  open,
+  lockDestination: (locked) => {
+    $("destination").disabled = locked;
+  },
+  settings: () => page.form.value(),
+  setSettings: (values) => {
+    const unknown = page.form.set(values);
+    page.connect?.refresh();
+    checkSettings();
+    return unknown;
+  },
+  settingsRefused,
+  showSettingsProblems: (problems) => {
+    page.generation += 1;
+    page.form.showProblems(problems);
+    say($("settings-status"), "fail", "The settings are invalid: see the fields marked in red.");
+  },
+  mappings: changedMappings,
+  setMappings,
+  showActionProblems,
+};
+
 // Wiring -------------------------------------------------------------------------------
 
 const recheck = debounce(checkSettings);
@@ -343,4 +447,8 @@ $("test-connection").addEventListener("click", testConnection);
 $("save-settings").addEventListener("click", saveSettings);
 $("load-settings").addEventListener("change", loadSettings);
 $("run-event").addEventListener("click", runEvent);
-start();
+const refreshMappings = debounce(() => {
+  for (const entry of page.mappings.values()) entry.editor.refresh();
+});
+$("event").addEventListener("input", refreshMappings);
+start().then(() => connectionsView({ call, editor }));

@@ -1,0 +1,8 @@
+"""The control plane: connections stored and applied live, their secrets, their delivery.
+
+- :mod:`~framework.runtime.control.connections`: a connection, its JSON, secrets masked
+- :mod:`~framework.runtime.control.secrets`: secrets sealed at rest (Fernet), keys
+- :mod:`~framework.runtime.control.store`: the stores (:mod:`~.sqlite_store`,
+  :mod:`~.redis_store`; what they share: :mod:`~.stored`), chosen by URL
+- :mod:`~framework.runtime.control.service`: the operations the API offers
+"""
