@@ -14,6 +14,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from destinations.perkville import destination as perkville
+from destinations.webhook import destination as webhook
 from framework.engine.operator import OperatorConfig
 from framework.runtime.control.secrets import SecretBox
 from framework.runtime.control.service import SECRET_SET, ControlPlane, seed_from_config
@@ -274,3 +275,12 @@ def test_seeding_never_overwrites_a_connection_made_on_the_page(
 
 def _without_files(config: RuntimeConfig) -> RuntimeConfig:
     return replace(config, sources=tuple(replace(s, destinations=()) for s in config.sources))
+
+
+def test_the_page_tests_a_saved_connection_with_its_stored_secrets(plane: ControlPlane) -> None:
+    plane.create(_document())
+    sent = {**SETTINGS, "api_key": {"secret": True}}
+    filled = plane.with_stored_secrets("rewards", perkville, sent)
+    assert filled["api_key"] == SETTINGS["api_key"]
+    assert _refused(plane.with_stored_secrets, "nope", perkville, sent).status == 404
+    assert _refused(plane.with_stored_secrets, "rewards", webhook, sent).status == 400

@@ -147,6 +147,8 @@ def test_a_connection_made_on_the_page_delivers_follows_its_changes_and_stops_wh
     expect(row.get_by_label(f"{NAME} enabled")).to_be_checked()
     expect(page.get_by_label("API Key")).to_have_value("")  # stored: shown as set, never again
     expect(page.locator('[data-path="api_key"]').get_by_text("set", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Test connection").click()  # with the stored key
+    expect(page.locator("#connection-result")).to_contain_text("Connection succeeded")
 
     post(served, check_in("visit-1", "ana@example.com"), check_in("visit-2", "bo@example.com"))
     wait_for(lambda: sandbox.applied() == 2, what="two transactions")

@@ -105,6 +105,16 @@ class ControlPlane:
             raise _missing(name)
         return {"deleted": name}
 
+    def with_stored_secrets(
+        self, name: str, destination: Destination, settings: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``settings`` (of ``destination``, from the page) with each ``{"secret": true}``
+        replaced by the secret connection ``name`` stores at its place."""
+        stored = self._stored(name)
+        if stored.destination != destination.slug:
+            raise bad_request(f"stored: {name!r} is not a {destination.slug} connection")
+        return merge_settings(destination.setting_fields, settings, stored.settings)
+
     def _stored(self, name: str) -> Connection:
         connection = self._store.get(name)
         if connection is None:

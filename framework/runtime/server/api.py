@@ -122,10 +122,11 @@ class SettingsApi:
         }
 
     def test_connection(self, slug: str, body: Body) -> dict[str, Any]:
-        """``POST .../test-connection`` ``{"settings"}`` -> ``{"ok", "message", "code",
-        "status"}``: the destination's authentication test, really sent."""
+        """``POST .../test-connection`` ``{"settings", "stored"?}`` -> ``{"ok", "message",
+        "code", "status"}``: the destination's authentication test, really sent (``stored``:
+        see :meth:`_settings`)."""
         destination = self._destination(slug)
-        settings = _object(body, "settings")
+        settings = self._settings(destination, body)
         with open_runner(destination, settings, operator=self.operator, dry_run=False) as runner:
             outcome = runner.test_authentication()
         return {
@@ -141,7 +142,7 @@ class SettingsApi:
         default runs only when ``mappings`` names its action; ``skipped`` gives the reason
         when nothing ran (see :mod:`framework.runtime.server.tester`)."""
         destination = self._destination(slug)
-        settings = _object(body, "settings")
+        settings = self._settings(destination, body)
         mappings = _mappings(destination, body.get("mappings", {}))
         event = body.get("event")
         if not isinstance(event, dict):
@@ -155,7 +156,7 @@ class SettingsApi:
         listed (a setting still missing, refused credentials, a time-out: see
         :mod:`framework.engine.choices`)."""
         destination = self._destination(slug)
-        settings = _object(body, "settings")
+        settings = self._settings(destination, body)
         name = body.get("field")
         if not isinstance(name, str) or not name:
             raise bad_request('field: expected a field name ("<setting>" or "<action>.<field>")')
@@ -196,6 +197,21 @@ class SettingsApi:
         state = query.get("state", "")
         status = self.flows.finish(state, code=query.get("code"), error=query.get("error"))
         return (400 if status.code == UNKNOWN_FLOW else 200), status
+
+    def _settings(self, destination: Destination, body: Body) -> dict[str, Any]:
+        """The body's ``settings``; with ``stored`` (the name of a saved connection open on
+        the page), each secret sent as ``{"secret": true}`` is that connection's stored one:
+        the page never holds it."""
+        settings = _object(body, "settings")
+        name = body.get("stored")
+        if name is None:
+            return settings
+        if not isinstance(name, str):
+            raise bad_request("stored: expected the name of a saved connection")
+        plane = self.control.plane
+        if plane is None:
+            raise not_found("stored: there are no saved connections without the runtime")
+        return plane.with_stored_secrets(name, destination, settings)
 
     def _destination(self, slug: str) -> Destination:
         destination = self.destinations.get(slug)

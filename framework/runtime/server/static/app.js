@@ -22,6 +22,7 @@ const page = {
   details: null,
   form: null,
   connect: null, // the Connect controls, for a destination that connects with OAuth 2.0
+  stored: null, // the saved connection open ({name, conceal}): the server fills its secrets in
   mappings: new Map(), // action slug -> {editor, problems, generation, enable (box or null)}
   generation: 0, // bumped on each settings check, so a late answer never overwrites a newer
 };
@@ -130,7 +131,7 @@ async function open(slug) {
 
 /** A dynamic field's choices, listed by the destination's API with the current settings. */
 async function listChoices(field) {
-  const { data } = await call(endpoint("choices"), { settings: page.form.value(), field });
+  const { data } = await call(endpoint("choices"), { ...settingsBody(), field });
   return data.error ? { ok: false, code: data.error.code, message: data.error.message } : data;
 }
 
@@ -158,10 +159,20 @@ function settingsRefused(data) {
   return true;
 }
 
+/**
+ * The settings to send: the form's; with a saved connection open, its stored secrets left
+ * as {"secret": true} and the connection named ("stored"), so that the server fills them in.
+ */
+function settingsBody() {
+  const settings = page.form.value();
+  const stored = page.stored;
+  return stored ? { settings: stored.conceal(settings), stored: stored.name } : { settings };
+}
+
 async function testConnection() {
   const result = $("connection-result");
   say(result, "pending", "Testing the connection…");
-  const { data } = await call(endpoint("test-connection"), { settings: page.form.value() });
+  const { data } = await call(endpoint("test-connection"), settingsBody());
   if (settingsRefused(data)) {
     say(result, "fail", "Fix the settings first.");
   } else if (data.error) {
@@ -351,7 +362,7 @@ async function runEvent() {
     mappings[slug] = mapping;
   }
   say(results, "pending", "Running…");
-  const { data } = await call(endpoint("dry-run"), { settings: page.form.value(), mappings, event });
+  const { data } = await call(endpoint("dry-run"), { ...settingsBody(), mappings, event });
   if (settingsRefused(data)) {
     say(results, "fail", "The settings are invalid: fix them first.");
   } else if (data.error?.code === "INVALID_MAPPING") {
@@ -436,6 +447,9 @@ const editor = {
   mappings: changedMappings,
   setMappings,
   showActionProblems,
+  useStored: (stored) => {
+    page.stored = stored; // {name, conceal} of the saved connection open, or null
+  },
 };
 
 // Wiring -------------------------------------------------------------------------------

@@ -106,6 +106,7 @@ class Connections {
   async create() {
     this.stopDelivery();
     this.current = {};
+    this.editor.useStored(null);
     this.editor.lockDestination(false);
     await this.editor.open(this.editor.slug());
     this.fill({ name: "", source: $("connection-source").value, enabled: true, readonly: false });
@@ -128,6 +129,7 @@ class Connections {
   /** Puts a stored connection in the forms. */
   async load(connection) {
     this.current = connection;
+    this.editor.useStored({ name: connection.name, conceal });
     this.editor.lockDestination(true);
     await this.editor.open(connection.destination);
     this.editor.setSettings(reveal(connection.settings ?? {}));
@@ -262,6 +264,7 @@ class Connections {
   close() {
     this.stopDelivery();
     this.current = null;
+    this.editor.useStored(null);
     $("connection").hidden = true;
     this.editor.lockDestination(false);
   }
