@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from framework.runtime.control.delivery_view import delivery_view, replay
-from framework.runtime.control.stats import SqliteDeliveryStats
+from framework.runtime.control.sqlite_stats import SqliteDeliveryStats
 from framework.runtime.delivery.queue import Dead, DeadLetterFilter, Message
 from framework.runtime.delivery.sqlite_queue import SqliteQueue
 

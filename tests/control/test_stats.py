@@ -12,14 +12,10 @@ from typing import Any
 import pytest
 import redis
 
-from framework.runtime.control.stats import (
-    KEEP_SECONDS,
-    DeliveryStats,
-    RedisDeliveryStats,
-    SqliteDeliveryStats,
-    StatsUnavailable,
-    open_delivery_stats,
-)
+from framework.runtime.control.opened import open_delivery_stats
+from framework.runtime.control.redis_stats import RedisDeliveryStats
+from framework.runtime.control.sqlite_stats import SqliteDeliveryStats
+from framework.runtime.control.stats import KEEP_SECONDS, DeliveryStats, StatsUnavailable
 from framework.runtime.delivery.config import ConfigError
 from framework.runtime.delivery.local_redis import LocalRedis
 from tests.delivery.conftest import redis_server, redis_url  # noqa: F401 (fixtures)

@@ -19,6 +19,7 @@ from framework.runtime.control.secrets import SecretBox
 from framework.runtime.control.service import ControlPlane, seed_from_config
 from framework.runtime.control.store import SqliteConnectionStore
 from framework.runtime.delivery.config import load_config
+from framework.runtime.delivery.queue import QueueUnavailable
 from framework.runtime.server import SettingsApi, SettingsServer
 from framework.runtime.server.control_api import ControlApi
 from tests.delivery.support import API_KEY, ENV, SETTINGS, write_config
@@ -54,6 +55,8 @@ def call(tmp_path: Path, replays: list[tuple[str, str | None]]) -> Iterator[Answ
     plane = ControlPlane(store, {"perkville": perkville}, config, OperatorConfig())
 
     def replay(name: str, code: str | None) -> int:
+        if code == "QUEUE_DOWN":
+            raise QueueUnavailable("the SQLite queue at queue.db failed: OperationalError")
         replays.append((name, code))
         return 3
 
@@ -164,6 +167,15 @@ def test_delivery_and_replay_are_the_runtimes(
     assert replays == [("perkville", "TIMEOUT"), ("perkville", None)]
     unknown = call("GET", "/api/connections/nobody/delivery")
     assert unknown.status_code == 404
+
+
+def test_a_queue_that_cannot_be_reached_is_a_503_naming_it(call: Answers) -> None:
+    down = call("POST", "/api/connections/perkville/replay", json={"code": "QUEUE_DOWN"})
+    assert down.status_code == 503
+    assert error_of(down) == {
+        "code": "QUEUE_UNAVAILABLE",
+        "message": "the SQLite queue at queue.db failed: OperationalError",
+    }
 
 
 def test_the_mapping_editor_resolves_each_field(call: Answers) -> None:

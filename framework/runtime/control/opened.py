@@ -1,6 +1,6 @@
 """A runtime configuration's control plane, opened: the connection store (its secrets
 sealed with the configured key, or a key file beside it), optionally seeded with the
-file's own destinations, and the delivery statistics."""
+file's own destinations, and the delivery statistics in the store of the same kind."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from framework.authoring.definition import Destination
+from framework.runtime.control.redis_stats import RedisDeliveryStats
 from framework.runtime.control.service import seed_from_config
-from framework.runtime.control.stats import DeliveryStats, open_delivery_stats
+from framework.runtime.control.sqlite_stats import SqliteDeliveryStats
+from framework.runtime.control.stats import DeliveryStats
 from framework.runtime.control.store import (
     ConnectionStore,
     load_secret_box,
     open_connection_store,
 )
-from framework.runtime.delivery.config import RuntimeConfig
+from framework.runtime.delivery.config import ConfigError, RuntimeConfig, redis_package_needed
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,22 @@ def open_control(
         store.close()
         raise
     return Control(store, stats, key_file)
+
+
+def open_delivery_stats(control_url: str, base: Path) -> DeliveryStats:
+    """The statistics beside the control store at ``control_url``: for ``sqlite:///PATH``
+    the file ``PATH`` with the suffix ``.stats.db`` (a relative ``PATH`` is under ``base``),
+    for ``redis://`` or ``rediss://`` that Redis. :class:`ConfigError` for another scheme,
+    or a Redis store without the redis package."""
+    scheme, sep, rest = control_url.partition(":///")
+    if scheme == "sqlite" and sep and rest:
+        return SqliteDeliveryStats((base / rest).with_suffix(".stats.db"))
+    if control_url.startswith(("redis://", "rediss://")):
+        try:
+            return RedisDeliveryStats(control_url)
+        except ModuleNotFoundError as error:
+            if error.name != "redis":
+                raise
+            raise redis_package_needed("control.store", "store") from None
+    scheme = control_url.partition(":")[0] or control_url
+    raise ConfigError(f"control.store: unsupported store {scheme!r} for delivery statistics")

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from framework.core.errors import ActionsError
 from framework.runtime.server.errors import ApiError, bad_request, not_found
 
 if TYPE_CHECKING:
@@ -73,16 +74,23 @@ class ControlApi:
         return 200, plane.get(name)
 
     def _view(self, view: str, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        if view == "delivery":
-            if self.delivery is None:
+        """The delivery view or a replay; a store that cannot be reached (the queue, the
+        statistics) is a 503 naming it."""
+        try:
+            if view == "delivery":
+                if self.delivery is None:
+                    raise _unavailable()
+                return self.delivery(name)
+            if self.replay is None:
                 raise _unavailable()
-            return self.delivery(name)
-        if self.replay is None:
-            raise _unavailable()
-        code = body.get("code")
-        if code is not None and not isinstance(code, str):
-            raise bad_request("code: expected an error code, e.g. INVALID_AUTHENTICATION")
-        return {"replayed": self.replay(name, code)}
+            code = body.get("code")
+            if code is not None and not isinstance(code, str):
+                raise bad_request("code: expected an error code, e.g. INVALID_AUTHENTICATION")
+            return {"replayed": self.replay(name, code)}
+        except ApiError:
+            raise
+        except ActionsError as error:  # QueueUnavailable, StatsUnavailable
+            raise ApiError(503, error.code, error.message) from None
 
 
 def _version(text: str | None) -> int | None:
