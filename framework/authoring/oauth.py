@@ -61,6 +61,26 @@ def oauth_problems(oauth: object, secret_settings: Sequence[str]) -> list[str]:
     names of its secret settings), each naming the attribute."""
     if not isinstance(oauth, OAuth2):
         return [f"oauth: expected framework.OAuth2, got {type(oauth).__name__}"]
+    texts = ("authorize_url", "token_url", "token_setting", "label")
+    problems = [
+        f"oauth.{name}: expected text, got {type(getattr(oauth, name)).__name__}"
+        for name in texts
+        if not isinstance(getattr(oauth, name), str)
+    ]
+    margin = oauth.refresh_margin
+    if isinstance(margin, bool) or not isinstance(margin, int | float) or not 0 <= margin < 86_400:
+        problems.append("oauth.refresh_margin: expected seconds, 0 or more, under a day")
+    scopes = oauth.scopes
+    if (
+        isinstance(scopes, str)
+        or not isinstance(scopes, Sequence)
+        or not all(isinstance(scope, str) and scope and " " not in scope for scope in scopes)
+    ):
+        problems.append("oauth.scopes: expected a list of scope names without spaces")
+    if oauth.client_auth not in ("body", "basic"):
+        problems.append("oauth.client_auth: expected 'body' or 'basic'")
+    if problems:
+        return problems
     problems = [
         f"oauth.{name}: expected an absolute http(s) URL"
         for name in ("authorize_url", "token_url")
@@ -71,14 +91,6 @@ def oauth_problems(oauth: object, secret_settings: Sequence[str]) -> list[str]:
             f"oauth.token_setting: {oauth.token_setting!r} is not a secret setting "
             f"(secret settings: {', '.join(secret_settings) or 'none'})"
         )
-    if oauth.client_auth not in ("body", "basic"):
-        problems.append("oauth.client_auth: expected 'body' or 'basic'")
-    if not 0 <= oauth.refresh_margin < 86_400:
-        problems.append("oauth.refresh_margin: expected seconds, 0 or more, under a day")
     if not oauth.label.strip():
         problems.append("oauth.label: must not be empty")
-    if isinstance(oauth.scopes, str) or not all(
-        isinstance(scope, str) and scope and " " not in scope for scope in oauth.scopes
-    ):
-        problems.append("oauth.scopes: expected a list of scope names without spaces")
     return problems

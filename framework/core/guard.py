@@ -157,6 +157,14 @@ def static_resolver(names: Mapping[str, Sequence[str]]) -> Resolver:
     return resolve
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this
+    machine's loopback: ``localhost`` or a loopback address."""
+    host = host.strip("[]").lower()
+    address = _literal(host)
+    return host == "localhost" or (address is not None and address.is_loopback)
+
+
 def _is_localhost(host: str) -> bool:
     name = host.rstrip(".").lower()
     return name == "localhost" or name.endswith(".localhost")

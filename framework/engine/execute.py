@@ -495,15 +495,11 @@ class DestinationRunner:
             )
         return prepare(request, base_url=self._base_url, shared_headers=self._credentials.headers)
 
-    async def fetch_json_async(
-        self, request: HttpRequest | Callable[[Settings], HttpRequest]
-    ) -> Any:
-        """Send ``request`` (a read of the destination's API, e.g. a page of a field's
-        choices; or a function building it from the settings with the current access
-        token) with the destination's credentials; the JSON body of the 2xx answer, or the
-        classified :class:`IntegrationError` (``INVALID_RESPONSE`` for a body that is not
-        JSON)."""
-        build = request if callable(request) else (lambda _: request)
+    async def fetch_json_async(self, build: Callable[[Settings], HttpRequest]) -> Any:
+        """Send the request ``build`` makes from the settings (with the current access
+        token): a read of the destination's API, e.g. a page of a field's choices. The JSON
+        body of the 2xx answer, or the classified :class:`IntegrationError`
+        (``INVALID_RESPONSE`` for a body that is not JSON)."""
 
         async def attempt(settings: Settings) -> Response:
             prepared = self._built(build(settings), "the request")

@@ -17,7 +17,8 @@ and the environment) and passed down; nothing below the edge reads these variabl
   operator's OAuth client; ``ACTIONS_OAUTH_ENDPOINT_<SLUG>`` replaces the scheme, host and
   port of its authorization and token URLs (their paths are kept: a sandbox serves them);
   ``ACTIONS_TOKEN_STORE`` is the file of the token store (default ``actions-tokens.db`` in
-  the working directory).
+  the working directory) and ``ACTIONS_TOKEN_KEY`` the Fernet key its tokens are sealed with
+  (default: a key file beside it).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ OAUTH_CLIENT_ID = "ACTIONS_OAUTH_CLIENT_ID_"
 OAUTH_CLIENT_SECRET = "ACTIONS_OAUTH_CLIENT_SECRET_"
 OAUTH_ENDPOINT = "ACTIONS_OAUTH_ENDPOINT_"
 TOKEN_STORE = "ACTIONS_TOKEN_STORE"
+TOKEN_KEY = "ACTIONS_TOKEN_KEY"
 DEFAULT_TOKEN_STORE = Path("actions-tokens.db")
 
 
@@ -81,6 +83,7 @@ class OperatorConfig:
     oauth_clients: Mapping[str, OAuthClient] = field(default_factory=dict)
     oauth_endpoints: Mapping[str, str] = field(default_factory=dict)
     token_store: Path = DEFAULT_TOKEN_STORE
+    token_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("endpoints", "oauth_endpoints"):
@@ -144,6 +147,7 @@ class OperatorConfig:
             oauth_clients=clients,
             oauth_endpoints=_endpoints(env, slugs, OAUTH_ENDPOINT),
             token_store=Path(env.get(TOKEN_STORE) or DEFAULT_TOKEN_STORE),
+            token_key=env.get(TOKEN_KEY) or None,
         )
 
 

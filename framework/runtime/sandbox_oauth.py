@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import hmac
 import html
-import ipaddress
 import math
 import re
 import threading
@@ -49,6 +48,7 @@ from authlib.common.security import generate_token
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from framework.core.guard import is_loopback
 from framework.engine.operator import (
     OAUTH_CLIENT_ID,
     OAUTH_CLIENT_SECRET,
@@ -446,10 +446,7 @@ def _is_loopback_http(uri: str) -> bool:
         return False
     if parts.scheme != "http" or parts.fragment:
         return False
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(host)
 
 
 def _redirect(uri: str, params: Mapping[str, str], state: str | None) -> str:

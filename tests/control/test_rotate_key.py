@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from framework.core.keys import load_key
 from framework.runtime.control.connections import Connection
-from framework.runtime.control.secrets import SecretBox, WrongKeyError, load_key
+from framework.runtime.control.secrets import SecretBox, WrongKeyError
 from framework.runtime.control.store import key_file_for, open_connection_store
 from framework.tooling.cli import main
 from tests.delivery.conftest import redis_server, redis_url  # noqa: F401 (fixtures)

@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 
 from destinations.perkville import destination as perkville
 from framework.authoring.fields import FieldSpec
+from framework.core.keys import SecretKeyError, load_key
 from framework.runtime.control.connections import (
     SECRET_SET,
     Connection,
@@ -22,13 +23,7 @@ from framework.runtime.control.connections import (
     mask_settings,
     merge_settings,
 )
-from framework.runtime.control.secrets import (
-    KEY_FILE,
-    SecretBox,
-    SecretKeyError,
-    WrongKeyError,
-    load_key,
-)
+from framework.runtime.control.secrets import KEY_FILE, SecretBox, WrongKeyError
 from framework.runtime.control.store import key_file_for, load_secret_box
 from framework.runtime.delivery.config import load_config
 from tests.delivery.support import API_KEY, ENV, SETTINGS, write_config

@@ -16,11 +16,13 @@ from cryptography.fernet import Fernet
 from destinations.perkville import destination as perkville
 from destinations.webhook import destination as webhook
 from framework.engine.operator import OperatorConfig
+from framework.runtime.control.connections import SECRET_SET
 from framework.runtime.control.secrets import SecretBox
-from framework.runtime.control.service import SECRET_SET, ControlPlane, seed_from_config
+from framework.runtime.control.service import ControlPlane, seed_from_config
 from framework.runtime.control.store import SqliteConnectionStore
 from framework.runtime.delivery.config import ConfigError, RuntimeConfig, load_config
 from framework.runtime.server.errors import ApiError
+from tests.control.support import connection_document
 from tests.delivery.support import API_KEY, ENV, SETTINGS, write_config
 
 OTHER_KEY = "pk_live_OTHER_SECRET_0a1b"
@@ -44,14 +46,8 @@ def plane(store: Any, config: RuntimeConfig) -> ControlPlane:
 
 
 def _document(**changes: Any) -> dict[str, Any]:
-    return {
-        "name": "rewards",
-        "source": "shop",
-        "destination": "perkville",
-        "settings": dict(SETTINGS),
-        "mappings": {"award_points": {"email": {"@path": "$.properties.user_email"}}},
-        **changes,
-    }
+    mappings = {"award_points": {"email": {"@path": "$.properties.user_email"}}}
+    return connection_document(**{"mappings": mappings, **changes})
 
 
 def _refused(call: Any, *args: Any) -> ApiError:

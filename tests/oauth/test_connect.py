@@ -16,11 +16,14 @@ from syrupy.assertion import SnapshotAssertion
 from destinations.perkville import destination as perkville
 from destinations.webhook import destination as webhook
 from framework import DestinationRunner
+from framework.core.errors import InvalidAuthenticationError, RetryableError
 from framework.core.redaction import Redactor
 from framework.engine.oauth.connect import ConnectError, ConnectFlows
+from framework.engine.oauth.grant import read_tokens
 from framework.engine.oauth.session import TokenSessions
 from framework.engine.oauth.store import TokenStore
 from framework.engine.operator import OperatorConfig
+from framework.engine.transport import Response
 from tests.oauth.support import CLIENT, PROVIDER, FakeProvider, connected_settings, operator
 
 REDIRECT = "http://127.0.0.1:8080/oauth/callback"
@@ -179,3 +182,18 @@ def test_the_token_exchange_and_refresh_requests(
     shown = [_redacted(exchange, secrets), _redacted(refresh, secrets)]
     assert CLIENT.client_secret not in str(shown)
     assert shown == snapshot
+
+
+def test_a_refusal_that_is_not_json_is_still_a_refusal_and_secrets_are_redacted() -> None:
+    page = Response(401, {"content-type": "text/html"}, b"<h1>Unauthorized</h1>", "Unauthorized")
+    with pytest.raises(InvalidAuthenticationError) as refused:
+        read_tokens(page, 0.0, secrets=["the-refresh"], then="reconnect the destination")
+    assert (
+        refused.value.message
+        == "the provider refused the grant (HTTP 401): reconnect the destination"
+    )
+    echoed = Response(503, {"retry-after": "7"}, b"busy, refresh_token=the-refresh", "")
+    with pytest.raises(RetryableError) as later:
+        read_tokens(echoed, 0.0, secrets=["the-refresh"])
+    assert later.value.retry_after == 7
+    assert "the-refresh" not in later.value.message

@@ -9,12 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from destinations.perkville import destination as perkville
 from framework import DestinationRunner, SettingsError
 from framework.engine.loop import engine_loop
 from framework.engine.oauth.session import TokenSessions
-from framework.engine.oauth.store import TokenStore
+from framework.engine.oauth.store import TokenStore, TokenStoreError
 from framework.engine.operator import OperatorConfig
 from framework.engine.results import Result
 from tests.oauth.support import CONNECTION, FakeProvider, connected_settings, operator
@@ -198,3 +199,19 @@ def test_a_token_is_refreshed_within_the_margin_before_it_expires(
         [result] = runner.process(EVENT)
     assert result.status == "delivered"
     assert provider.refreshes == refreshes  # Perkville's margin: 60 seconds
+
+
+def test_the_stored_tokens_are_sealed_and_another_key_is_a_clear_error(tmp_path: Path) -> None:
+    config, provider = operator(tmp_path), FakeProvider()
+    tokens = provider.grant(TokenStore(config.token_store))
+    stored = config.token_store.read_bytes()
+    assert tokens.access_token.encode() not in stored
+    assert str(tokens.refresh_token).encode() not in stored
+    key_file = config.token_store.with_name("tokens.db.key")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert TokenStore(config.token_store).get(CONNECTION) is not None  # the same key file
+    other = TokenStore(config.token_store, Fernet.generate_key().decode())
+    with pytest.raises(TokenStoreError) as raised:
+        other.get(CONNECTION)
+    assert "sealed with another key: set ACTIONS_TOKEN_KEY" in raised.value.message
+    assert key_file.read_text().strip() not in raised.value.message

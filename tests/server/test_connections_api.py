@@ -22,6 +22,7 @@ from framework.runtime.delivery.config import load_config
 from framework.runtime.delivery.queue import QueueUnavailable
 from framework.runtime.server import SettingsApi, SettingsServer
 from framework.runtime.server.control_api import ControlApi
+from tests.control.support import connection_document
 from tests.delivery.support import API_KEY, ENV, SETTINGS, write_config
 from tests.server.support import COMMITTED, error_of, running_server
 
@@ -74,19 +75,8 @@ def call(tmp_path: Path, replays: list[tuple[str, str | None]]) -> Iterator[Answ
         store.close()
 
 
-def _document(**changes: Any) -> dict[str, Any]:
-    return {
-        "name": "rewards",
-        "source": "shop",
-        "destination": "perkville",
-        "settings": dict(SETTINGS),
-        "mappings": {},
-        **changes,
-    }
-
-
 def test_connections_round_trip(call: Answers) -> None:
-    created = call("POST", "/api/connections", json=_document())
+    created = call("POST", "/api/connections", json=connection_document())
     assert created.status_code == 201
     body = created.json()
     assert (body["version"], body["settings"]["api_key"]) == (1, {"secret": True})
@@ -107,7 +97,7 @@ def test_connections_round_trip(call: Answers) -> None:
 
 
 def test_an_invalid_connection_is_a_422_listing_each_problem_where_it_is(call: Answers) -> None:
-    document = _document(
+    document = connection_document(
         settings={**SETTINGS, "location_id": 17},
         mappings={"award_points": {"email": {"@path": 5}}},
     )
@@ -126,7 +116,7 @@ def test_a_read_only_connection_and_a_stale_version_are_conflicts(call: Answers)
     readonly = call("PUT", "/api/connections/perkville", json=seeded)
     assert (readonly.status_code, error_of(readonly)["code"]) == (409, "READONLY")
     assert error_of(call("DELETE", "/api/connections/perkville"))["code"] == "READONLY"
-    created = call("POST", "/api/connections", json=_document()).json()
+    created = call("POST", "/api/connections", json=connection_document()).json()
     assert call("PUT", "/api/connections/rewards", json=created).status_code == 200
     stale = call("PUT", "/api/connections/rewards", json=created)
     assert (stale.status_code, error_of(stale)["code"]) == (409, "VERSION_CONFLICT")
@@ -147,7 +137,7 @@ def test_a_read_only_connection_and_a_stale_version_are_conflicts(call: Answers)
 def test_malformed_requests_are_refused(
     call: Answers, request_: tuple[str, str, dict[str, Any] | None], status: int, message: str
 ) -> None:
-    call("POST", "/api/connections", json=_document())
+    call("POST", "/api/connections", json=connection_document())
     method, path, body = request_
     response = call(method, path, json=body) if body is not None else call(method, path)
     assert response.status_code == status
@@ -214,8 +204,12 @@ def test_without_a_runtime_connections_say_what_they_need() -> None:
 
 
 def test_no_stored_secret_is_in_any_answer(call: Answers) -> None:
-    call("POST", "/api/connections", json=_document(name="a"))
-    call("POST", "/api/connections", json=_document(name="b", settings={**SETTINGS, "x": 1}))
+    call("POST", "/api/connections", json=connection_document(name="a"))
+    call(
+        "POST",
+        "/api/connections",
+        json=connection_document(name="b", settings={**SETTINGS, "x": 1}),
+    )
     call("GET", "/api/connections")
     assert len(call.bodies) == 3
     assert json.loads(call.bodies[1])["error"]["code"] == "INVALID_CONNECTION"

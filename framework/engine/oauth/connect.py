@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import httpx
@@ -34,8 +34,8 @@ from framework.engine.oauth.grant import (
     new_verifier,
     read_tokens,
 )
-from framework.engine.oauth.session import provider_for
-from framework.engine.oauth.store import TokenStore, new_connection_id
+from framework.engine.oauth.session import provider_for, shared_sessions
+from framework.engine.oauth.store import new_connection_id
 from framework.engine.operator import OperatorConfig
 from framework.engine.transport import Transport
 
@@ -78,7 +78,7 @@ class _Flow:
     destination: Destination
     provider: Provider
     redirect_uri: str
-    verifier: str
+    verifier: str = field(repr=False)
     connection: str
     started: float
     status: FlowStatus = PENDING
@@ -97,7 +97,7 @@ class ConnectFlows:
     ) -> None:
         self._destinations = destinations
         self._operator = operator
-        self._store = TokenStore(operator.token_store)
+        self._store = shared_sessions(operator).store  # the sessions' store: one key load
         self._transport = transport
         self._clock = clock
         self._flows: dict[str, _Flow] = {}
@@ -187,7 +187,8 @@ class ConnectFlows:
             response = await client.send_once(request)
         finally:
             await client.close()
-        return read_tokens(response, self._clock())
+        secrets = [code, flow.verifier, flow.provider.client.client_secret]
+        return read_tokens(response, self._clock(), secrets=secrets, then="press Connect again")
 
     def _forget_expired(self) -> None:
         """Drop flows older than :data:`FLOW_LIFETIME` (the caller holds the lock)."""

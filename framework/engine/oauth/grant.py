@@ -20,7 +20,8 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_r
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from framework.authoring.oauth import OAuth2
-from framework.core.errors import IntegrationError, InvalidAuthenticationError, RetryableError
+from framework.core.errors import IntegrationError, InvalidAuthenticationError
+from framework.core.redaction import Redactor
 from framework.core.version import USER_AGENT
 from framework.engine.http import PreparedRequest
 from framework.engine.oauth.store import Tokens
@@ -122,24 +123,30 @@ def _token_request(provider: Provider, grant_type: str, **fields: str) -> Prepar
     return PreparedRequest("POST", url, headers, None, str(body).encode())
 
 
-def read_tokens(response: Response, now: float, previous_refresh: str | None = None) -> Tokens:
-    """The tokens of a token endpoint's answer, or the coded error it means. A refresh
-    answer without a new refresh token keeps ``previous_refresh``."""
+def read_tokens(
+    response: Response,
+    now: float,
+    *,
+    secrets: list[str],
+    previous_refresh: str | None = None,
+    then: str = "reconnect the destination",
+) -> Tokens:
+    """The tokens of a token endpoint's answer, or the coded error it means: a failure
+    that may pass (5xx, 429, 408) as the engine classifies it, any other refusal an
+    :class:`InvalidAuthenticationError` naming the provider's error and what to do
+    (``then``). ``secrets`` (the grant, the client secret) are redacted from the
+    endpoint's explanation. A refresh answer without a new refresh token keeps
+    ``previous_refresh``."""
     status = response.status_code
-    if status >= 500 or status in (408, 429):
-        error = error_for_response(response)
-        raise RetryableError(
-            f"the token endpoint failed: {error.message if error else status}",
-            code=error.code if error else None,
-            status=status,
+    if not 200 <= status < 300:
+        error = error_for_response(response, Redactor(secrets))
+        if error is not None and error.retryable:
+            raise error
+        reason = _provider_error(response) or f"HTTP {status}"
+        raise InvalidAuthenticationError(
+            f"the provider refused the grant ({reason}): {then}", status=status
         )
     body = _json_object(response)
-    if not 200 <= status < 300:
-        reason = body.get("error") if isinstance(body.get("error"), str) else f"HTTP {status}"
-        raise InvalidAuthenticationError(
-            f"the provider refused the connection's grant ({reason}): reconnect the destination",
-            status=status,
-        )
     access, refresh, lifetime = (
         body.get("access_token"),
         body.get("refresh_token"),
@@ -159,6 +166,16 @@ def read_tokens(response: Response, now: float, previous_refresh: str | None = N
     return Tokens(
         access, refresh if isinstance(refresh, str) and refresh else previous_refresh, expires_at
     )
+
+
+def _provider_error(response: Response) -> str | None:
+    """The ``error`` code of an OAuth error answer (RFC 6749 §5.2), if it has one."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, str) and error.isidentifier() else None
 
 
 def _json_object(response: Response) -> dict[str, object]:

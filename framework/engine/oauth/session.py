@@ -51,7 +51,6 @@ class TokenSession:
         self.connection = connection
         self.slug = slug
         self.provider = provider
-        self.refreshes = 0
         self._store = store
         self._clock = clock
         self._grant: StoredGrant | None = None
@@ -111,10 +110,14 @@ class TokenSession:
             )
             await asyncio.to_thread(self._store.revoke, self.connection, stored.version, reason)
             raise InvalidAuthenticationError(reason)
-        self.refreshes += 1
         response = await send(refresh_request(self.provider, refresh_token))
         try:
-            tokens = read_tokens(response, self._clock(), previous_refresh=refresh_token)
+            tokens = read_tokens(
+                response,
+                self._clock(),
+                secrets=[refresh_token, self.provider.client.client_secret],
+                previous_refresh=refresh_token,
+            )
         except InvalidAuthenticationError as error:
             logger.warning("%s: the token refresh was refused: %s", self.slug, error.message)
             await asyncio.to_thread(
@@ -133,7 +136,7 @@ class TokenSessions:
 
     def __init__(self, operator: OperatorConfig, *, clock: Callable[[], float] = time.time) -> None:
         self.operator = operator
-        self.store = TokenStore(operator.token_store)
+        self.store = TokenStore(operator.token_store, operator.token_key)
         self._clock = clock
         self._sessions: dict[tuple[str, str], TokenSession] = {}
 

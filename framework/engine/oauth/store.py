@@ -6,9 +6,10 @@ bumps the grant's ``version``, so a process that holds a grant can tell another 
 refreshed or reconnected it. A grant the provider refused for good is kept, marked
 ``revoked`` with the reason, until a reconnection replaces it.
 
-The file is created with mode 0600, only when first written or read. Tokens are stored as
-they are (encryption at rest is the control plane's: see the docs); they never appear in a
-repr or an error.
+The file is created with mode 0600, only when first written or read. The tokens in it are
+sealed with Fernet: with the operator's key (``ACTIONS_TOKEN_KEY``), or else with the key in
+a file beside the store (``<store>.key``, mode 0600, created with it). They never appear in
+a repr or an error, nor the key.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
 from framework.core.errors import ActionsError
+from framework.core.keys import load_key
+from framework.engine.operator import TOKEN_KEY
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS grants (
@@ -69,10 +74,13 @@ def new_connection_id() -> str:
 
 
 class TokenStore:
-    """The grants of every connection, in the SQLite file ``path``."""
+    """The grants of every connection, in the SQLite file ``path``, their tokens sealed
+    with ``key`` (the operator's Fernet key; ``None``: the key file beside the store)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: str | None = None) -> None:
         self.path = path
+        self._key = key
+        self._fernet: MultiFernet | None = None
 
     def get(self, connection: str) -> StoredGrant | None:
         """The stored grant of ``connection``, or ``None``."""
@@ -85,7 +93,9 @@ class TokenStore:
         if row is None:
             return None
         slug, access, refresh, expires_at, version, revoked = row
-        return StoredGrant(connection, slug, Tokens(access, refresh, expires_at), version, revoked)
+        opened_refresh = self._open(refresh) if refresh is not None else None
+        tokens = Tokens(self._open(access), opened_refresh, expires_at)
+        return StoredGrant(connection, slug, tokens, version, revoked)
 
     def save(self, connection: str, slug: str, tokens: Tokens) -> StoredGrant:
         """Store ``tokens`` as the grant of ``connection`` (new, refreshed or reconnected):
@@ -96,7 +106,13 @@ class TokenStore:
                 "ON CONFLICT (connection) DO UPDATE SET slug = excluded.slug, "
                 "access_token = excluded.access_token, refresh_token = excluded.refresh_token, "
                 "expires_at = excluded.expires_at, version = version + 1, revoked = NULL",
-                (connection, slug, tokens.access_token, tokens.refresh_token, tokens.expires_at),
+                (
+                    connection,
+                    slug,
+                    self._seal(tokens.access_token),
+                    self._seal(tokens.refresh_token),
+                    tokens.expires_at,
+                ),
             )
             (version,) = database.execute(
                 "SELECT version FROM grants WHERE connection = ?", (connection,)
@@ -111,6 +127,26 @@ class TokenStore:
                 "UPDATE grants SET revoked = ? WHERE connection = ? AND version = ?",
                 (reason, connection, version),
             )
+
+    def _sealer(self) -> MultiFernet:
+        """The Fernet keys, read (or the key file created) on first use."""
+        if self._fernet is None:
+            key_file = self.path.with_name(f"{self.path.name}.key")
+            keys, _ = load_key(self._key, key_file, where=TOKEN_KEY)
+            self._fernet = MultiFernet([Fernet(key) for key in keys])
+        return self._fernet
+
+    def _seal(self, token: str | None) -> str | None:
+        return None if token is None else self._sealer().encrypt(token.encode()).decode()
+
+    def _open(self, sealed: str) -> str:
+        try:
+            return self._sealer().decrypt(sealed.encode()).decode()
+        except InvalidToken:
+            raise TokenStoreError(
+                f"the token store {self.path} was sealed with another key: set {TOKEN_KEY} "
+                "to its key, or restore its key file"
+            ) from None
 
     @contextmanager
     def _database(self) -> Iterator[sqlite3.Connection]:

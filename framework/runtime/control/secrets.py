@@ -17,15 +17,13 @@ a fixed text) by which opening it with another key is a clear :class:`WrongKeyEr
 from __future__ import annotations
 
 import json
-import os
-import stat
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from framework.core.errors import ActionsError
+from framework.core.keys import SecretKeyError
 from framework.runtime.control.connections import Fields, swap_secrets
 
 if TYPE_CHECKING:
@@ -34,12 +32,6 @@ if TYPE_CHECKING:
 SEALED = "sealed"
 KEY_FILE = "actions-control.key"  # beside a store that is not a file (Redis)
 _CANARY = b"actions control store canary"
-
-
-class SecretKeyError(ActionsError):
-    """A secret key that is not a Fernet key, or a key file that cannot be used."""
-
-    code = "INVALID_SECRET_KEY"
 
 
 class WrongKeyError(ActionsError):
@@ -115,66 +107,3 @@ class SecretBox:
             self._destinations = discover().destinations
         found = self._destinations.get(destination)
         return None if found is None else found.setting_fields
-
-
-def load_key(secret_key: str | None, key_file: Path) -> tuple[list[bytes], bool]:
-    """The keys of ``secret_key`` (the configured value, its keys separated by commas),
-    else the key in ``key_file``, created (mode 0600, a new Fernet key) when missing;
-    and whether it was created. :class:`SecretKeyError` for a key that is not a Fernet key
-    or a key file others may read (the message never holds a key)."""
-    if secret_key is not None:
-        return parse_keys(secret_key, "control.secret_key"), False
-    created = _create(key_file)
-    try:
-        mode = stat.S_IMODE(key_file.stat().st_mode)
-        key = key_file.read_bytes().strip()
-    except OSError as error:
-        raise SecretKeyError(f"cannot read the key file {key_file}: {error.strerror}") from None
-    if mode & 0o077:
-        raise SecretKeyError(
-            f"the key file {key_file} may be read by others (mode {mode:04o}): "
-            f"run chmod 600 {key_file}"
-        )
-    _check(key, f"the key file {key_file}")
-    return [key], created
-
-
-def parse_keys(text: str, where: str) -> list[bytes]:
-    """The Fernet keys of ``text`` (separated by commas, the sealing one first);
-    :class:`SecretKeyError` naming ``where`` (never the text) for one that is not a key."""
-    keys = [part.strip().encode() for part in text.split(",")]
-    for key in keys:
-        _check(key, where)
-    return keys
-
-
-def _check(key: bytes, where: str) -> None:
-    try:
-        Fernet(key)
-    except (ValueError, TypeError):
-        raise SecretKeyError(f"{where} is not a Fernet key (32 bytes in URL-safe base64)") from None
-
-
-def _create(key_file: Path) -> bool:
-    """Write a new key to ``key_file`` (mode 0600) unless it exists; whether it did. The
-    key is written to a file of its own, then linked into place: another process never
-    sees a half-written key file, and of two creating it at once one key wins."""
-    if key_file.exists():
-        return False
-    draft = key_file.with_name(f".{key_file.name}.{os.getpid()}")
-    try:
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(Fernet.generate_key() + b"\n")
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.link(draft, key_file)
-        except FileExistsError:
-            return False
-        return True
-    except OSError as error:
-        raise SecretKeyError(f"cannot create the key file {key_file}: {error.strerror}") from None
-    finally:
-        draft.unlink(missing_ok=True)

@@ -17,7 +17,6 @@ keeps the stored value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -28,9 +27,8 @@ from framework.engine.execute import DestinationRunner
 from framework.engine.operator import OperatorConfig
 from framework.languages.fql import compile_subscription
 from framework.runtime.control.connections import (
-    SECRET_SET,
+    NAME,
     Connection,
-    mask_settings,
     merge_settings,
 )
 from framework.runtime.control.store import VersionConflict
@@ -42,7 +40,6 @@ from framework.runtime.server.errors import ApiError, bad_request, not_found
 if TYPE_CHECKING:
     from framework.runtime.control.store import ConnectionStore
 
-NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 Document = Mapping[str, Any]
 Problems = list[dict[str, str]]
 
@@ -218,23 +215,11 @@ class ControlPlane:
         return []
 
     def _answer(self, connection: Connection) -> dict[str, Any]:
-        """A connection as JSON, every secret setting masked."""
+        """A connection as JSON, every secret setting masked (every setting, for a
+        destination whose schema is unknown)."""
         destination = self._destinations.get(connection.destination)
-        if destination is None:  # its schema is unknown: any setting may be secret
-            settings: dict[str, Any] = dict.fromkeys(connection.settings, SECRET_SET)
-        else:
-            settings = mask_settings(destination.setting_fields, connection.settings)
-        return {
-            "name": connection.name,
-            "source": connection.source,
-            "destination": connection.destination,
-            "settings": settings,
-            "mappings": connection.mappings,
-            "subscriptions": connection.subscriptions,
-            "enabled": connection.enabled,
-            "readonly": connection.readonly,
-            "version": connection.version,
-        }
+        fields = destination.setting_fields if destination is not None else None
+        return connection.to_json(masked=True, fields=fields)
 
 
 def seed_from_config(store: ConnectionStore, config: RuntimeConfig) -> list[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from framework.runtime.control.secrets import KEY_FILE, SecretBox, load_key
+from framework.core.keys import load_key
+from framework.runtime.control.secrets import KEY_FILE, SecretBox
 from framework.runtime.control.sqlite_store import SqliteConnectionStore
 from framework.runtime.control.stored import (
     ConnectionStore,

@@ -136,7 +136,7 @@ class ControlConfig:
     (``secret_key``, a Fernet key; ``None``: a key file beside the store) and the token
     the control API asks for (``admin_token``). Both secrets are resolved and never shown."""
 
-    store_url: str = DEFAULT_CONTROL_STORE
+    store_url: str = field(default=DEFAULT_CONTROL_STORE, repr=False)  # may hold a password
     secret_key: str | None = field(default=None, repr=False)
     admin_token: str | None = field(default=None, repr=False)
 
@@ -145,7 +145,7 @@ class ControlConfig:
 class RuntimeConfig:
     """The whole file."""
 
-    queue_url: str
+    queue_url: str = field(repr=False)  # may hold a password
     delivery: DeliveryOptions
     sources: tuple[SourceConfig, ...]
     control: ControlConfig = field(default_factory=ControlConfig)

@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from framework.runtime.control.opened import Control
 
 WATCH_SECONDS = 0.2  # how often the store's revision is read
+# what trying whether a connection can be built sends through: nothing is ever sent
+_NO_NETWORK = httpx.MockTransport(lambda _: httpx.Response(503))
 
 
 class Runtime:
@@ -111,27 +113,35 @@ class Runtime:
 
     def _routing(self, connections: Iterable[Connection]) -> Routing:
         """The file's routes and those of the stored connections (not the file's own,
-        which the store holds as read-only copies)."""
-        attached = [
-            Attached(
-                connection.source,
-                DestinationConfig(
-                    connection.name,
-                    connection.destination,
-                    dict(connection.settings),
-                    {action: dict(mapping) for action, mapping in connection.mappings.items()},
-                ),
-                connection.enabled,
-                dict(connection.subscriptions),
-            )
-            for connection in connections
-            if not connection.readonly
-        ]
+        which the store holds as read-only copies). A stored connection this process
+        cannot build (its source left the file, its destination was uninstalled) is
+        logged and left out: it never keeps the others, or the process, from running."""
+        attached = [_attached(connection) for connection in connections if not connection.readonly]
+        try:
+            return self._build_routing(attached)
+        except ActionsError:
+            pass  # find which connection it is: building each alone says
+        usable = []
+        for candidate in attached:
+            try:  # built without the network: nothing to close
+                self._build_routing([candidate], transport=_NO_NETWORK)
+            except ActionsError as error:
+                name = candidate.destination.id
+                log(logging.ERROR, "connection left out", connection=name, error=error.message)
+            else:
+                usable.append(candidate)
+        return self._build_routing(usable)
+
+    def _build_routing(
+        self,
+        attached: list[Attached],
+        transport: Transport | httpx.BaseTransport | None = None,
+    ) -> Routing:
         return Routing(
             self.config,
             self._destinations,
             operator=self._operator,
-            transport=self._transport,
+            transport=transport or self._transport,
             attached=attached,
         )
 
@@ -182,16 +192,25 @@ class Runtime:
             self._watcher = asyncio.create_task(self._watch(), name="control-watcher")
 
     async def _watch(self) -> None:
-        """Apply the store's changes and write the statistics out, every tick."""
+        """Apply the store's changes and write the statistics out, every tick. A store or
+        a disk failing is tried again on the next tick, and logged once until it recovers
+        or fails otherwise."""
+        failing: str | None = None
         while True:
             await asyncio.sleep(WATCH_SECONDS)
             try:
                 await self._follow_store()
                 if self._stats is not None:
                     await asyncio.to_thread(self._stats.flush)
-            except Exception as error:  # a store or a disk failing: try again next tick
-                said = {"error": error.message} if isinstance(error, ActionsError) else {}
-                log(logging.ERROR, "control plane unavailable", type=type(error).__name__, **said)
+            except Exception as error:
+                said = error.message if isinstance(error, ActionsError) else type(error).__name__
+                if said != failing:
+                    log(logging.ERROR, "control plane unavailable", error=said)
+                failing = said
+            else:
+                if failing is not None:
+                    log(logging.INFO, "control plane available again")
+                failing = None
 
     async def _follow_store(self) -> None:
         """Swap in the routing of the store's connections when its revision changed."""
@@ -309,3 +328,16 @@ class Runtime:
                 await asyncio.to_thread(self.control.close)
             await self.routing.aclose()
             await self.async_queue.close()
+
+
+def _attached(connection: Connection) -> Attached:
+    """A stored connection as the routing takes it."""
+    destination = DestinationConfig(
+        connection.name,
+        connection.destination,
+        dict(connection.settings),
+        {action: dict(mapping) for action, mapping in connection.mappings.items()},
+    )
+    return Attached(
+        connection.source, destination, connection.enabled, dict(connection.subscriptions)
+    )

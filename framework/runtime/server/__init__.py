@@ -9,6 +9,6 @@ any schema the framework generates, ``app.js`` drives the page.
 """
 
 from framework.runtime.server.api import SettingsApi
-from framework.runtime.server.handler import MAX_BODY, SettingsServer, is_loopback
+from framework.runtime.server.handler import MAX_BODY, SettingsServer
 
-__all__ = ["MAX_BODY", "SettingsApi", "SettingsServer", "is_loopback"]
+__all__ = ["MAX_BODY", "SettingsApi", "SettingsServer"]

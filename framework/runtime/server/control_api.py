@@ -61,6 +61,19 @@ class ControlApi:
             raise not_found(
                 "connections need the runtime: start the server with `actions serve --config FILE`"
             )
+        try:
+            return self._operate(plane, method, parts, body, query)
+        except ActionsError as error:  # the store: unreachable, or sealed with another key
+            raise ApiError(503, error.code, error.message) from None
+
+    def _operate(
+        self,
+        plane: ControlPlane,
+        method: str,
+        parts: list[str],
+        body: Mapping[str, Any],
+        query: Mapping[str, str],
+    ) -> tuple[int, dict[str, Any]]:
         if len(parts) == 2:
             return (201, plane.create(body)) if method == "POST" else (200, plane.list())
         name = parts[2]
@@ -74,23 +87,17 @@ class ControlApi:
         return 200, plane.get(name)
 
     def _view(self, view: str, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """The delivery view or a replay; a store that cannot be reached (the queue, the
-        statistics) is a 503 naming it."""
-        try:
-            if view == "delivery":
-                if self.delivery is None:
-                    raise _unavailable()
-                return self.delivery(name)
-            if self.replay is None:
+        """The delivery view or a replay."""
+        if view == "delivery":
+            if self.delivery is None:
                 raise _unavailable()
-            code = body.get("code")
-            if code is not None and not isinstance(code, str):
-                raise bad_request("code: expected an error code, e.g. INVALID_AUTHENTICATION")
-            return {"replayed": self.replay(name, code)}
-        except ApiError:
-            raise
-        except ActionsError as error:  # QueueUnavailable, StatsUnavailable
-            raise ApiError(503, error.code, error.message) from None
+            return self.delivery(name)
+        if self.replay is None:
+            raise _unavailable()
+        code = body.get("code")
+        if code is not None and not isinstance(code, str):
+            raise bad_request("code: expected an error code, e.g. INVALID_AUTHENTICATION")
+        return {"replayed": self.replay(name, code)}
 
 
 def _version(text: str | None) -> int | None:

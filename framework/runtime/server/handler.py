@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import logging
 import traceback
 from collections.abc import Mapping
@@ -48,6 +47,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import web
 
+from framework.core.guard import is_loopback
 from framework.core.json_text import JsonTextError, parse_json
 from framework.engine.loop import engine_loop
 from framework.runtime.delivery.intake import MAX_BATCH_BYTES, TOO_LARGE
@@ -79,17 +79,6 @@ _HEADERS = {
 _EVERY_ADDRESS = ("", "0.0.0.0", "::")  # a browser reaches these as 127.0.0.1
 ADMIN_COOKIE = "actions_admin"
 _BODIES = ("POST", "PUT")  # the methods whose requests carry a JSON body
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is loopback."""
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class SettingsServer:

@@ -56,7 +56,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _rotate_key(args: argparse.Namespace) -> int:
     # The store (sqlite3, redis, cryptography) loads with the command that uses it.
-    from framework.runtime.control.secrets import SecretBox, load_key, parse_keys  # noqa: PLC0415
+    from framework.core.keys import load_key, parse_keys  # noqa: PLC0415
+    from framework.runtime.control.secrets import SecretBox  # noqa: PLC0415
     from framework.runtime.control.store import key_file_for, rotate_key  # noqa: PLC0415
 
     if args.old_key is not None:

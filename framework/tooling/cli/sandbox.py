@@ -73,8 +73,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _sandbox(args: argparse.Namespace) -> int:
     # The runtime's servers load with the command that serves, not with the parser.
+    from framework.core.guard import is_loopback  # noqa: PLC0415
     from framework.runtime.sandbox import Sandbox, sandbox_factory  # noqa: PLC0415
-    from framework.runtime.server import is_loopback  # noqa: PLC0415
     from framework.runtime.web import StopSignals  # noqa: PLC0415
 
     destination = discover().destinations.get(args.destination)

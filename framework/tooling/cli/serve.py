@@ -149,7 +149,7 @@ def _serve(args: argparse.Namespace) -> int:
 def admin_token(host: str, config: RuntimeConfig | None, *, needed: bool) -> str | None:
     """The admin token (``ACTIONS_ADMIN_TOKEN``, else the configuration's); a usage error
     when the page is ``needed`` on a non-loopback ``host`` and there is none."""
-    from framework.runtime.server import is_loopback  # noqa: PLC0415 (see _serve)
+    from framework.core.guard import is_loopback  # noqa: PLC0415 (see _serve)
 
     token = os.environ.get(ADMIN_TOKEN_VARIABLE) or (config and config.control.admin_token)
     if not token and needed and not is_loopback(host):
@@ -186,7 +186,7 @@ def _run(
     operator: OperatorConfig,
 ) -> None:
     """Start serving (and delivering, with a runtime that has workers)."""
-    from framework.runtime.server import is_loopback  # noqa: PLC0415 (see _serve)
+    from framework.core.guard import is_loopback  # noqa: PLC0415 (see _serve)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     try:
