@@ -217,3 +217,17 @@ def test_outcomes_and_failure_samples_reach_the_statistics(
     assert failure["request"]["headers"]["Authorization"] == "Bearer [REDACTED]"
     assert "wrong-key-SECRET" not in str(failure)
     assert API_KEY not in str(failure)
+
+
+def test_a_stored_connection_that_cannot_be_built_is_left_out_not_fatal(
+    tmp_path: Path, filed: PerkvilleSandbox, sandbox: PerkvilleSandbox
+) -> None:
+    orphan = _connection({"Order Completed": "777"}, name="orphan", source="gone")
+    store = MemoryStore(orphan, _connection({"Order Completed": "555"}))
+    runtime = _runtime(tmp_path, filed, sandbox, store)
+    try:
+        post_batch(runtime, [order(1)])
+        wait_for(lambda: sandbox.applied() == 1, what="the buildable connection's transaction")
+    finally:
+        runtime.close()
+    assert [t["perk"] for t in sandbox.transactions()] == ["555"]

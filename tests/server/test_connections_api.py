@@ -17,11 +17,12 @@ from destinations.perkville import destination as perkville
 from framework.engine.operator import OperatorConfig
 from framework.runtime.control.secrets import SecretBox
 from framework.runtime.control.service import ControlPlane, seed_from_config
-from framework.runtime.control.store import SqliteConnectionStore
+from framework.runtime.control.store import SqliteConnectionStore, StoreUnavailable
 from framework.runtime.delivery.config import load_config
 from framework.runtime.delivery.queue import QueueUnavailable
 from framework.runtime.server import SettingsApi, SettingsServer
 from framework.runtime.server.control_api import ControlApi
+from framework.runtime.server.errors import ApiError
 from tests.control.support import connection_document
 from tests.delivery.support import API_KEY, ENV, SETTINGS, write_config
 from tests.server.support import COMMITTED, error_of, running_server
@@ -213,3 +214,18 @@ def test_no_stored_secret_is_in_any_answer(call: Answers) -> None:
     call("GET", "/api/connections")
     assert len(call.bodies) == 3
     assert json.loads(call.bodies[1])["error"]["code"] == "INVALID_CONNECTION"
+
+
+def test_a_store_that_cannot_be_reached_is_a_503_naming_it(tmp_path: Path) -> None:
+    class Unreachable:
+        def list(self) -> list[Any]:
+            raise StoreUnavailable(
+                "the control store redis 127.0.0.1:6390/0 failed: ConnectionError"
+            )
+
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:9"), ENV)
+    plane = ControlPlane(Unreachable(), {"perkville": perkville}, config, OperatorConfig())  # type: ignore[arg-type]
+    with pytest.raises(ApiError) as raised:
+        ControlApi(plane).dispatch("GET", ["api", "connections"], {}, {})
+    assert (raised.value.status, raised.value.code) == (503, "CONTROL_STORE_UNAVAILABLE")
+    assert "127.0.0.1:6390" in raised.value.message
